@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` (chat UI) and `make test` (the test suite CI runs).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# llama.cpp is built from source (sdist only); skipping the LLaVA tools halves the build.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+
+.PHONY: setup run test test-fast test-slow browser eval-retrieval clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build; anything else would pull GBs of CUDA wheels
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[models,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/rag serve
+
+# Debian's Chromium drives the browser test (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: setup browser
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: setup browser
+	$(PY) -m pytest -q -m slow
+
+eval-retrieval: setup
+	$(VENV)/bin/rag eval --retrieval-only
+
+clean:
+	rm -rf $(VENV) build *.egg-info

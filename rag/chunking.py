@@ -1,0 +1,87 @@
+"""Sentence-aware chunking with overlap and character offsets (llama-index's SentenceSplitter).
+
+Sizes are counted in words, not in a hub tokenizer's tokens: llama-index's default tokenizer
+(tiktoken) fetches its vocabulary over the network on first use, and words are what a user
+can reason about when choosing a chunk size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from rag.settings import ChunkingSettings
+from rag.types import Article, Chunk
+
+_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def count_words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def chunking_signature(cfg: ChunkingSettings) -> str:
+    return f"w{cfg.chunk_size}o{cfg.chunk_overlap}"
+
+
+def article_hash(article: Article, cfg: ChunkingSettings) -> str:
+    """Changes when the article or the chunking changes, so either triggers re-chunking."""
+    payload = "\x1f".join([article.title, article.date, article.url, article.text, chunking_signature(cfg)])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _splitter(cfg: ChunkingSettings):
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(
+        chunk_size=cfg.chunk_size,
+        chunk_overlap=cfg.chunk_overlap,
+        tokenizer=count_words,
+        paragraph_separator="\n\n",
+    )
+
+
+def _locate(text: str, piece: str, search_from: int) -> tuple[int, int]:
+    """Find the chunk in the article; the splitter keeps the text verbatim but may trim it."""
+    start = text.find(piece, search_from)
+    if start < 0:
+        start = text.find(piece)
+    if start < 0:  # whitespace was normalised: fall back to the first 40 characters
+        start = max(text.find(piece[:40]), 0)
+    return start, min(start + len(piece), len(text))
+
+
+def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> list[Chunk]:
+    splitter = splitter or _splitter(cfg)
+    digest = article_hash(article, cfg)
+    chunks: list[Chunk] = []
+    cursor = 0
+    for n, piece in enumerate(p for p in splitter.split_text(article.text) if p.strip()):
+        start, end = _locate(article.text, piece, cursor)
+        cursor = start + 1
+        chunks.append(
+            Chunk(
+                id=f"{article.id}:{n}",
+                article_id=article.id,
+                n=n,
+                text=piece,
+                start=start,
+                end=end,
+                title=article.title,
+                date=article.date,
+                url=article.url,
+                article_hash=digest,
+            )
+        )
+    return chunks
+
+
+class Chunker:
+    """Holds one splitter so big ingests do not rebuild it per article."""
+
+    def __init__(self, cfg: ChunkingSettings):
+        self.cfg = cfg
+        self._splitter = _splitter(cfg)
+
+    def __call__(self, article: Article) -> list[Chunk]:
+        return chunk_article(article, self.cfg, self._splitter)

@@ -1,0 +1,106 @@
+"""Citations as data: parse [n] markers, keep only numbers the model was shown, map to passages.
+
+Also the support check: a cited sentence must be backed by the passages it cites (its numbers
+and names appear there, and enough of its content words), so an answer the model made up from
+a nearby detail is caught even when it carries a citation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.embedding import fold
+from rag.keyword import STOPWORDS
+from rag.types import Citation, Passage
+
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"“(])")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*")
+
+_DONT_KNOW = re.compile(
+    r"\b(i\s+(do\s*n[o']t|don't|do not)\s+know|je\s+ne\s+sais\s+pas|ne\s+(contiennent|permettent|mentionnent|précisent|donnent)\s+pas"
+    r"|do(es)?\s*n[o']t\s+(contain|mention|say|specify|provide)|do(es)?\s+not\s+(contain|mention|say|specify|provide)"
+    r"|no\s+information|aucune\s+information|pas\s+d'information|not\s+(mentioned|specified|provided))\b",
+    re.IGNORECASE,
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+
+
+def cited_numbers(sentence: str) -> list[int]:
+    numbers: list[int] = []
+    for group in _MARKER.findall(sentence):
+        for raw in re.split(r"\s*[,;]\s*", group):
+            n = int(raw)
+            if n not in numbers:
+                numbers.append(n)
+    return numbers
+
+
+def clean_markers(text: str, shown: int) -> str:
+    """Drop markers that cite a passage the model never saw (hallucinated citations)."""
+
+    def keep_valid(match: re.Match) -> str:
+        valid = [n for n in cited_numbers(match.group(0)) if 1 <= n <= shown]
+        return f"[{', '.join(map(str, valid))}]" if valid else ""
+
+    cleaned = _MARKER.sub(keep_valid, text)
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+
+
+def says_dont_know(text: str) -> bool:
+    return bool(_DONT_KNOW.search(text[:300]))
+
+
+def build_citations(text: str, passages: list[Passage]) -> list[Citation]:
+    by_n: dict[int, Citation] = {}
+    for sentence in split_sentences(text):
+        for n in cited_numbers(sentence):
+            if 1 <= n <= len(passages):
+                by_n.setdefault(n, Citation(n=n, passage=passages[n - 1])).sentences.append(_MARKER.sub("", sentence).strip())
+    return [by_n[n] for n in sorted(by_n)]
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(fold(_MARKER.sub(" ", text))) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())}
+
+
+def numbers_in(text: str) -> set[str]:
+    return {re.sub(r"\D", "", n) for n in _NUMBER.findall(_MARKER.sub(" ", text))}
+
+
+def _stem_match(word: str, vocabulary: set[str]) -> bool:
+    """Inflection-tolerant: 'sanctions'~'sanction', 'accompagné'~'accompagnés' share 5-letter stems."""
+    return word in vocabulary or (len(word) >= 5 and any(v.startswith(word[:5]) for v in vocabulary))
+
+
+@dataclass
+class Support:
+    lexical: float  # share of the answer's content words found in the cited passages
+    numbers_ok: bool  # every number of the answer appears in the cited passages
+
+
+def sentence_support(sentence: str, cited: list[Passage]) -> Support:
+    source = " ".join(p.chunk.text for p in cited)
+    vocab = content_words(source)
+    words = content_words(sentence)
+    lexical = sum(_stem_match(w, vocab) for w in words) / len(words) if words else 0.0
+    source_numbers = numbers_in(source)
+    return Support(lexical=lexical, numbers_ok=numbers_in(sentence) <= source_numbers)
+
+
+def answer_support(text: str, passages: list[Passage]) -> tuple[float, bool]:
+    """(best lexical support of a cited sentence, all cited sentences have their numbers in sources)."""
+    best, numbers_ok = 0.0, True
+    for sentence in split_sentences(text):
+        cited = [passages[n - 1] for n in cited_numbers(sentence) if 1 <= n <= len(passages)]
+        if not cited:
+            continue
+        support = sentence_support(sentence, cited)
+        best = max(best, support.lexical)
+        numbers_ok = numbers_ok and support.numbers_ok
+    return best, numbers_ok

@@ -1,0 +1,138 @@
+"""Chat LLM backends behind one small interface: stream text pieces for a list of messages.
+
+- ``llama-cpp``: in-process llama.cpp with the chat template embedded in the GGUF.
+- ``openai-like``: any OpenAI-compatible server (llama.cpp server, Ollama, vLLM) via llama-index.
+- ``fake``: scripted replies for tests and demos without a model.
+Heavy imports happen inside each factory, so the fake needs none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol
+
+from rag.errors import ModelError
+from rag.settings import LLMSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class ChatLLM(Protocol):
+    name: str
+    usage: Usage
+
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]: ...
+
+
+class FakeLLM:
+    """Replies from ``script`` in turn; with no script, cites the first sentence of passage [1]."""
+
+    def __init__(self, script: list[str] | None = None):
+        self.name = "fake"
+        self.script = list(script or [])
+        self.calls: list[list[dict]] = []
+        self.usage = Usage()
+
+    def _reply(self, messages: list[dict]) -> str:
+        if self.script:
+            return self.script[(len(self.calls) - 1) % len(self.script)]
+        match = re.search(r"^\[1\][^\n]*?\n?(.+?)(?:\n\[2\]|\n\n|$)", messages[-1]["content"], re.M | re.S)
+        if not match:
+            return "Je ne sais pas."
+        first_sentence = re.split(r"(?<=[.!?])\s", match.group(1).strip(), maxsplit=1)[0]
+        return f"{first_sentence} [1]"
+
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        self.calls.append(messages)
+        reply = self._reply(messages)
+        pieces = re.findall(r"\S+\s*", reply)[:max_tokens]
+        self.usage = Usage(sum(len(m["content"].split()) for m in messages), len(pieces))
+        yield from pieces
+
+
+class LlamaCppLLM:
+    def __init__(self, cfg: LLMSettings, models_dir: Path):
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ModelError("llama-cpp-python is not installed; run: make setup (or pip install llama-cpp-python)") from None
+        from rag.model_files import resolve_gguf
+
+        source = resolve_gguf(cfg.model, models_dir)
+        common = dict(n_ctx=cfg.n_ctx, n_threads=cfg.n_threads or None, n_batch=256, verbose=False)
+        try:
+            if isinstance(source, tuple):  # hub model: only for users who have internet
+                self._llm = Llama.from_pretrained(repo_id=source[0], filename=source[1], **common)
+            else:
+                self._llm = Llama(model_path=str(source), **common)
+        except Exception as exc:  # noqa: BLE001 - llama.cpp reports load failures as ValueError/RuntimeError
+            raise ModelError(f"cannot load {cfg.model}: {str(exc)[:200]} (the file may be corrupt: delete it and retry)") from None
+        self.cfg = cfg
+        self.name = cfg.model if not isinstance(source, Path) else source.stem
+        self.usage = Usage()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        stream = self._llm.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, temperature=self.cfg.temperature, stream=True,
+        )
+        completion = 0
+        for chunk in stream:
+            delta = chunk["choices"][0]["delta"].get("content")
+            if delta:
+                completion += 1
+                yield delta
+        # n_tokens is what the context holds now: the prompt plus what was generated
+        self.usage = Usage(max(self._llm.n_tokens - completion, 0), completion)
+
+
+class OpenAILikeLLM:
+    """An OpenAI-compatible server through llama-index's OpenAILike integration."""
+
+    def __init__(self, cfg: LLMSettings):
+        try:
+            from llama_index.llms.openai_like import OpenAILike
+        except ImportError:
+            raise ModelError("llama-index-llms-openai-like is not installed; run: pip install llama-index-llms-openai-like") from None
+        self._llm = OpenAILike(
+            model=cfg.server_model, api_base=cfg.base_url, api_key=cfg.api_key, is_chat_model=True,
+            temperature=cfg.temperature, timeout=120, max_retries=1,
+        )
+        self.cfg = cfg
+        self.name = f"{cfg.server_model}@{cfg.base_url}"
+        self.usage = Usage()
+
+    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        from llama_index.core.llms import ChatMessage
+
+        chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+        completion = 0
+        try:
+            for response in self._llm.stream_chat(chat, max_tokens=max_tokens):
+                if response.delta:
+                    completion += 1
+                    yield response.delta
+        except Exception as exc:  # noqa: BLE001 - network errors come in many classes
+            raise ModelError(f"the LLM server at {self.cfg.base_url} failed: {str(exc)[:160]} (is it running?)") from None
+        prompt_words = sum(len(m["content"].split()) for m in messages)
+        self.usage = Usage(prompt_words, completion)
+
+
+def make_llm(cfg: LLMSettings, models_dir: Path) -> ChatLLM:
+    factories = {
+        "fake": lambda: FakeLLM(cfg.fake_script),
+        "llama-cpp": lambda: LlamaCppLLM(cfg, models_dir),
+        "openai-like": lambda: OpenAILikeLLM(cfg),
+    }
+    return factories[cfg.backend]()

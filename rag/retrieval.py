@@ -1,0 +1,106 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, reranked, de-duplicated."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+
+from rag.embedding import Embedder, fold
+from rag.keyword import KeywordIndex
+from rag.settings import RetrievalSettings
+from rag.types import Chunk, Passage
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def rrf_fuse(rankings: list[list[Chunk]], k: int = 60) -> list[tuple[Chunk, float]]:
+    """Reciprocal rank fusion (Cormack et al. 2009): score(d) = sum over rankings of 1 / (k + rank)."""
+    scores: dict[str, float] = {}
+    by_id: dict[str, Chunk] = {}
+    for ranking in rankings:
+        for rank, chunk in enumerate(ranking, start=1):
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (k + rank)
+            by_id[chunk.id] = chunk
+    ordered = sorted(scores, key=lambda cid: (-scores[cid], cid))
+    return [(by_id[cid], scores[cid]) for cid in ordered]
+
+
+def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(fold(text))
+    return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
+
+
+def overlap(a: set, b: set) -> float:
+    """Containment of the smaller shingle set in the larger: 1.0 when one passage repeats the other."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def collapse_duplicates(passages: list[Passage], threshold: float) -> list[Passage]:
+    """Keep the best-ranked of each group of near-duplicates; the others become its ``also_in``."""
+    kept: list[tuple[Passage, set]] = []
+    for passage in passages:
+        sh = shingles(passage.chunk.text)
+        twin = next((k for k, ksh in kept if overlap(sh, ksh) >= threshold), None)
+        if twin is None:
+            kept.append((passage, sh))
+        elif passage.chunk.article_id != twin.chunk.article_id:
+            twin.also_in.append(passage.chunk.id)
+    return [p for p, _ in kept]
+
+
+class Retriever:
+    def __init__(self, store, embedder: Embedder, cfg: RetrievalSettings, reranker=None):
+        self.store = store
+        self.embedder = embedder
+        self.cfg = cfg
+        self.reranker = reranker
+        self._keyword: KeywordIndex | None = None
+        self._keyword_version: int = -1
+
+    def keyword_index(self) -> KeywordIndex:
+        """Rebuilt only when the number of stored chunks changed (ingest or removal)."""
+        version = self.store.count()
+        if self._keyword is None or version != self._keyword_version:
+            self._keyword = KeywordIndex(self.store.all_chunks())
+            self._keyword_version = version
+        return self._keyword
+
+    def invalidate(self) -> None:
+        self._keyword = None
+
+    def candidates(self, query: str, query_vec: np.ndarray) -> list[tuple[Chunk, float]]:
+        n = self.cfg.candidates
+        rankings = []
+        if self.cfg.mode in ("dense", "hybrid"):
+            rankings.append([c for c, _ in self.store.query(query_vec, n)])
+        if self.cfg.mode in ("bm25", "hybrid"):
+            rankings.append([c for c, _ in self.keyword_index().search(query, n)])
+        return rrf_fuse(rankings, self.cfg.rrf_k)
+
+    def _dense_scores(self, query_vec: np.ndarray, chunks: list[Chunk]) -> list[float]:
+        """Exact cosine of each chunk, also for chunks only BM25 found: abstention needs it."""
+        if not chunks:
+            return []
+        vectors = self.store.vectors([c.id for c in chunks])
+        return [float(v @ query_vec) for v in vectors]
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        k = k or self.cfg.k
+        query_vec = self.embedder.embed_queries([query])[0]
+        fused = self.candidates(query, query_vec)
+        passages = [Passage(chunk=c, score=s) for c, s in fused]
+        if self.reranker is not None and passages:
+            pool = passages[: max(k * 3, 10)]
+            scores = self.reranker.score(query, [p.chunk.text for p in pool])
+            passages = sorted((Passage(chunk=p.chunk, score=s) for p, s in zip(pool, scores)), key=lambda p: -p.score)
+        passages = collapse_duplicates(passages, self.cfg.dedup_threshold)[:k]
+        for rank, (passage, dense) in enumerate(zip(passages, self._dense_scores(query_vec, [p.chunk for p in passages])), 1):
+            passage.rank = rank
+            passage.dense_score = dense
+        return passages

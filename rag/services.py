@@ -1,0 +1,76 @@
+"""The one wiring point: settings in, store + embedder + retriever + reranker + LLM out.
+
+The LLM and the reranker are built on first use, so `rag search` and `rag ingest` never pay
+for loading a 1 GB model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property
+
+from rag.chunking import chunking_signature
+from rag.embedding import make_embedder
+from rag.llm import make_llm
+from rag.retrieval import Retriever
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class NanoRanker:
+    """nanoranker's small multilingual ONNX reranker; imported lazily (it loads two models at import)."""
+
+    def __init__(self):
+        from rag.errors import ModelError
+
+        try:
+            import nanoranker
+        except Exception as exc:  # noqa: BLE001 - import runs onnxruntime sessions
+            raise ModelError(f"cannot load the reranker (nanoranker): {str(exc)[:160]}; install it or set RAG_RETRIEVAL__RERANK=false") from None
+        self._rank = nanoranker.rank
+
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        ranked = self._rank(query, texts, top_n=len(texts), normalize_scores=False)
+        by_text = {text: score for text, score in ranked}
+        return [by_text[t] for t in texts]
+
+
+class Services:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.lock = threading.Lock()  # llama.cpp contexts are not thread-safe: one generation at a time
+
+    @cached_property
+    def embedder(self):
+        return make_embedder(self.settings.embedder, self.settings.models_dir)
+
+    @cached_property
+    def store(self):
+        from vectorstore import open_store
+
+        s = self.settings
+        return open_store(s.store.url, s.store_path, s.store.collection, self.embedder.signature, chunking_signature(s.chunking))
+
+    @cached_property
+    def reranker(self):
+        return NanoRanker() if self.settings.retrieval.rerank else None
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.store, self.embedder, self.settings.retrieval, self.reranker)
+
+    @cached_property
+    def llm(self):
+        return make_llm(self.settings.llm, self.settings.models_dir)
+
+    def model_info(self) -> dict:
+        llm_name = self.settings.llm.model if self.settings.llm.backend == "llama-cpp" else self.settings.llm.backend
+        if "llm" in self.__dict__:
+            llm_name = self.llm.name
+        return {"llm": llm_name, "embedder": self.embedder.name}
+
+
+def build_services(settings: Settings) -> Services:
+    return Services(settings)

@@ -1,0 +1,133 @@
+"""Domain types shared by every layer: articles, chunks, passages, citations, answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str
+    date: str = ""
+    url: str = ""
+    source_path: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # "<article_id>:<n>"
+    article_id: str
+    n: int
+    text: str
+    start: int  # character offsets into Article.text
+    end: int
+    title: str = ""
+    date: str = ""
+    url: str = ""
+    article_hash: str = ""
+
+    def metadata(self) -> dict:
+        return {
+            "article_id": self.article_id,
+            "n": self.n,
+            "start": self.start,
+            "end": self.end,
+            "title": self.title,
+            "date": self.date,
+            "url": self.url,
+            "article_hash": self.article_hash,
+        }
+
+    @classmethod
+    def from_store(cls, chunk_id: str, text: str, meta: dict) -> "Chunk":
+        return cls(
+            id=chunk_id,
+            article_id=str(meta.get("article_id", chunk_id.rsplit(":", 1)[0])),
+            n=int(meta.get("n", 0)),
+            text=text,
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            title=str(meta.get("title", "")),
+            date=str(meta.get("date", "")),
+            url=str(meta.get("url", "")),
+            article_hash=str(meta.get("article_hash", "")),
+        )
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its score and rank, as shown to the LLM and the user."""
+
+    chunk: Chunk
+    score: float
+    rank: int = 0
+    also_in: list[str] = field(default_factory=list)  # chunk ids of collapsed near-duplicates
+    dense_score: float = 0.0  # cosine(question, passage): the abstention gate reads it
+
+    def to_dict(self) -> dict:
+        return {
+            "rank": self.rank,
+            "source": self.chunk.article_id,
+            "title": self.chunk.title,
+            "date": self.chunk.date,
+            "text": self.chunk.text,
+            "score": round(float(self.score), 4),
+            "chunk_id": self.chunk.id,
+            "also_in": list(self.also_in),
+        }
+
+
+@dataclass
+class Citation:
+    n: int  # the number the model cited, i.e. the passage's position in the prompt
+    passage: Passage
+    sentences: list[str] = field(default_factory=list)  # answer sentences that cite it
+
+    def to_dict(self) -> dict:
+        c = self.passage.chunk
+        return {
+            "n": self.n,
+            "source": c.article_id,
+            "title": c.title,
+            "date": c.date,
+            "text": c.text,
+            "score": round(float(self.passage.score), 4),
+            "chunk_id": c.id,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    passages: list[Passage]
+    abstained: bool
+    language: str
+    timings: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)
+    standalone_question: str = ""
+    abstain_reason: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": dict(self.timings),
+            "model": dict(self.model),
+            "usage": {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens},
+            "standalone_question": self.standalone_question,
+            "abstain_reason": self.abstain_reason,
+        }
+
+
+def as_plain(obj) -> dict:
+    return asdict(obj)

@@ -1,0 +1,52 @@
+"""Fixtures: fast services on deterministic fakes (hashing embedder, scripted LLM) in a temp dir."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import build_services, ingest, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def fake_settings(tmp_path: Path, script: list[str] | None = None, **overrides):
+    base = dict(
+        data_dir=tmp_path / "data",
+        embedder={"backend": "hashing"},
+        llm={"backend": "fake", "fake_script": script or []},
+        retrieval={"min_dense_score": 0.0},
+    )
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return load_settings(**base)
+
+
+@pytest.fixture
+def make_services(tmp_path):
+    def factory(script=None, **overrides):
+        return build_services(fake_settings(tmp_path, script, **overrides))
+
+    return factory
+
+
+@pytest.fixture
+def seeded(make_services):
+    services = make_services()
+    ingest(services, [SEEDS], progress=False)
+    return services
+
+
+@pytest.fixture
+def seed_copy(tmp_path) -> Path:
+    dest = tmp_path / "corpus"
+    dest.mkdir()
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, dest / f.name)
+    return dest

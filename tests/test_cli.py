@@ -1,0 +1,85 @@
+import json
+
+import pytest
+
+from ui.cli import main
+
+from conftest import SEEDS
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_EMBEDDER__BACKEND", "hashing")
+    monkeypatch.setenv("RAG_LLM__BACKEND", "fake")
+    monkeypatch.setenv("RAG_RETRIEVAL__MIN_DENSE_SCORE", "0")
+    return tmp_path
+
+
+def lines(capsys):
+    return [json.loads(ln) for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+
+
+def test_search_json_contract(env, capsys):
+    assert main(["search", "Où est Vostotchny ?", "--json", "-k", "3"]) == 0
+    (out,) = lines(capsys)
+    assert out["question"] == "Où est Vostotchny ?"
+    assert len(out["passages"]) == 3
+    for p in out["passages"]:
+        assert {"rank", "source", "title", "date", "text", "score", "chunk_id"} <= set(p)
+        assert p["chunk_id"].startswith(p["source"] + ":")
+
+
+def test_ask_json_contract(env, capsys):
+    assert main(["ask", "Quel cadeau Poutine a-t-il offert à Kim ?", "--json"]) == 0
+    (out,) = lines(capsys)
+    assert {"question", "answer", "abstained", "language", "citations", "passages", "timings", "model"} <= set(out)
+    assert set(out["timings"]) >= {"retrieve_s", "first_token_s", "total_s"}
+    assert set(out["model"]) >= {"llm", "embedder"}
+    for c in out["citations"]:
+        assert {"n", "source", "title", "date", "text", "score"} <= set(c)
+
+
+def test_questions_file_prints_one_object_per_line(env, tmp_path, capsys):
+    qfile = tmp_path / "q.txt"
+    qfile.write_text("Où est Vostotchny ?\n\nWho met Kim?\n", encoding="utf-8")
+    assert main(["ask", "--questions-file", str(qfile), "--json"]) == 0
+    out = lines(capsys)
+    assert [o["question"] for o in out] == ["Où est Vostotchny ?", "Who met Kim?"]
+    assert out[1]["language"] == "en"
+
+
+def test_ingest_reports_and_exits_nonzero_on_bad_file(env, tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"")
+    assert main(["ingest", str(SEEDS), str(bad), "--json", "-q"]) == 2
+    (report,) = lines(capsys)
+    assert report["added"] == 5 and report["skipped"][0]["reason"].endswith("nothing to ingest")
+
+
+def test_missing_path_is_one_line_error(env, capsys):
+    assert main(["ingest", "/no/such/folder"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: path not found")
+
+
+def test_remove_unknown_article_is_an_error(env, capsys):
+    main(["ingest", str(SEEDS), "-q"])
+    capsys.readouterr()
+    assert main(["remove", "nope"]) == 2
+    assert "no article 'nope'" in capsys.readouterr().err
+
+
+def test_info_lists_store_and_models(env, capsys):
+    main(["ingest", str(SEEDS), "-q"])
+    capsys.readouterr()
+    assert main(["info", "--json"]) == 0
+    (info,) = lines(capsys)
+    assert info["articles"] == 5 and info["embedder"] == "hashing-384"
+
+
+def test_bad_settings_file_is_a_clear_error(env, tmp_path, capsys):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[retrieval]\nk = 'many'\n")
+    assert main(["--config", str(cfg), "info"]) == 5
+    assert "retrieval.k" in capsys.readouterr().err

@@ -1,0 +1,80 @@
+from rag import answer, stream_answer
+
+
+def test_answer_maps_citations_to_passages(seeded):
+    result = answer(seeded, "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale")
+    assert not result.abstained
+    assert result.language == "fr"
+    assert result.citations and result.citations[0].n == 1
+    assert result.citations[0].passage is result.passages[0]
+    assert set(result.timings) == {"retrieve_s", "first_token_s", "total_s"}
+
+
+def test_passages_arrive_before_tokens(seeded):
+    kinds = [e.kind for e in stream_answer(seeded, "Où se trouve Vostotchny ?")]
+    assert kinds[0] == "passages" and kinds[-1] == "answer" and "token" in kinds
+
+
+def test_hallucinated_citation_numbers_are_dropped(make_services):
+    services = make_services(script=["Poutine a offert un gant provenant d'une combinaison spatiale [1] [9]."])
+    from rag import ingest
+    from conftest import SEEDS
+
+    ingest(services, [SEEDS], progress=False)
+    result = answer(services, "Quel cadeau Poutine a-t-il offert ? gant combinaison spatiale")
+    assert "[9]" not in result.text and [c.n for c in result.citations] == [1]
+
+
+def _scripted(make_services, reply):
+    from rag import ingest
+    from conftest import SEEDS
+
+    services = make_services(script=[reply])
+    ingest(services, [SEEDS], progress=False)
+    return services
+
+
+def test_model_saying_it_does_not_know_is_an_abstention(make_services):
+    services = _scripted(make_services, "I don't know.")
+    result = answer(services, "What is the name of the train driver?")
+    assert result.abstained and result.citations == [] and result.language == "en"
+    assert result.text == "The articles do not answer this question."
+
+
+def test_uncited_answer_abstains(make_services):
+    services = _scripted(make_services, "Kim est venu en train.")
+    result = answer(services, "Comment Kim est-il venu ?")
+    assert result.abstained and "cites no passage" in result.abstain_reason
+
+
+def test_answer_with_invented_number_abstains(make_services):
+    services = _scripted(make_services, "Le train roule à 145 km/h [1].")
+    result = answer(services, "À quelle vitesse maximale roule le train de Kim ?")
+    assert result.abstained and "numbers" in result.abstain_reason
+
+
+def test_unsupported_answer_abstains(make_services):
+    services = _scripted(make_services, "Le conducteur s'appelle Ivan Petrov [1].")
+    result = answer(services, "Comment s'appelle le conducteur du train ?")
+    assert result.abstained and not result.citations
+
+
+def test_low_retrieval_score_abstains_without_calling_the_llm(make_services):
+    from rag import ingest
+    from conftest import SEEDS
+
+    services = make_services(retrieval={"min_dense_score": 0.99})
+    ingest(services, [SEEDS], progress=False)
+    result = answer(services, "Quelle est la recette de la tarte tatin ?")
+    assert result.abstained and services.llm.calls == []
+    assert result.timings["first_token_s"] is None
+
+
+def test_follow_up_uses_the_previous_question_for_retrieval(seeded):
+    history = [
+        {"role": "user", "content": "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale"},
+        {"role": "assistant", "content": "Un gant [1]."},
+    ]
+    result = answer(seeded, "Et en retour ?", history=history)
+    assert any(p.chunk.article_id == "004_e36b65c31de3faa9" for p in result.passages)
+    assert "gant" in result.standalone_question
