@@ -6,6 +6,7 @@ exact keyword matching catches them. The index is rebuilt only when the store ch
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
@@ -46,6 +47,7 @@ class KeywordIndex:
     def __init__(self, chunks: list[Chunk]):
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it forces DEBUG on import
         self.chunks = chunks
         self._stemmer = _french_stemmer()
         corpus = [keyword_tokens(f"{c.title} {c.text}" if c.n == 0 else c.text, self._stemmer) for c in chunks]
@@ -64,6 +66,11 @@ class KeywordIndex:
                     self._vocab.setdefault(tok, len(self._vocab))
         ids = [[self._vocab[t] for t in doc if t in self._vocab] for doc in corpus]
         return bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab)
+
+    def coverage(self, query: str) -> float:
+        """Share of the query's keywords that occur in the corpus at all."""
+        tokens = keyword_tokens(query, self._stemmer)
+        return sum(t in self._vocab for t in tokens) / len(tokens) if tokens and self.chunks else 0.0
 
     def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
         if not self.chunks:

@@ -17,13 +17,13 @@ log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def rrf_fuse(rankings: list[list[Chunk]], k: int = 60) -> list[tuple[Chunk, float]]:
-    """Reciprocal rank fusion (Cormack et al. 2009): score(d) = sum over rankings of 1 / (k + rank)."""
+def rrf_fuse(rankings: list[list[Chunk]], k: int = 60, weights: list[float] | None = None) -> list[tuple[Chunk, float]]:
+    """Reciprocal rank fusion (Cormack et al. 2009): score(d) = sum over rankings of w / (k + rank)."""
     scores: dict[str, float] = {}
     by_id: dict[str, Chunk] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
         for rank, chunk in enumerate(ranking, start=1):
-            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (k + rank)
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (k + rank)
             by_id[chunk.id] = chunk
     ordered = sorted(scores, key=lambda cid: (-scores[cid], cid))
     return [(by_id[cid], scores[cid]) for cid in ordered]
@@ -76,12 +76,16 @@ class Retriever:
 
     def candidates(self, query: str, query_vec: np.ndarray) -> list[tuple[Chunk, float]]:
         n = self.cfg.candidates
-        rankings = []
+        rankings, weights = [], []
         if self.cfg.mode in ("dense", "hybrid"):
             rankings.append([c for c, _ in self.store.query(query_vec, n)])
+            weights.append(1.0)
         if self.cfg.mode in ("bm25", "hybrid"):
-            rankings.append([c for c, _ in self.keyword_index().search(query, n)])
-        return rrf_fuse(rankings, self.cfg.rrf_k)
+            index = self.keyword_index()
+            rankings.append([c for c, _ in index.search(query, n)])
+            # An English question over French articles shares few words with them: trust BM25 less.
+            weights.append(index.coverage(query) if self.cfg.mode == "hybrid" else 1.0)
+        return rrf_fuse(rankings, self.cfg.rrf_k, weights)
 
     def _dense_scores(self, query_vec: np.ndarray, chunks: list[Chunk]) -> list[float]:
         """Exact cosine of each chunk, also for chunks only BM25 found: abstention needs it."""
