@@ -1,0 +1,230 @@
+"""The UI's callbacks and rendering on fakes: no server, no browser."""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+import pytest
+
+from rag import answer, ingest
+from rag.errors import InputError
+from rag.types import Answer, Chunk, Citation, Passage
+from ui import handlers, render
+from ui.app import build_app
+
+from conftest import SEEDS
+
+QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
+
+
+def no_progress(*args, **kwargs):
+    return None
+
+
+def passage(text: str, article_id: str = "art", n: int = 0, also_in=None, title: str = "Titre", date: str = "2023-09") -> Passage:
+    chunk = Chunk(id=f"{article_id}:{n}", article_id=article_id, n=n, text=text, start=0, end=len(text), title=title, date=date)
+    return Passage(chunk=chunk, score=0.5, rank=1, also_in=list(also_in or []))
+
+
+def run(generator) -> list[tuple]:
+    return list(generator)
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+def test_markers_become_superscript_links_and_text_is_escaped():
+    html = render.link_markers("Kim <b>est</b> arrivé [1]. Puis [2, 3].", turn=1)
+    assert '<a class="cite" href="#src-1-1"' in html and 'href="#src-1-3"' in html
+    assert "<sup" in html and "&lt;b&gt;" in html and "<b>" not in html
+
+
+def test_cited_sentence_is_highlighted_and_also_in_shown():
+    text = "Le train est arrivé à Khasan. Kim a rencontré Poutine au cosmodrome Vostotchny. Il fait beau."
+    p = passage(text, also_in=["other:2", "third:0"])
+    a = Answer(question="Où ?", text="Kim a rencontré Poutine au cosmodrome [1].", citations=[], passages=[p], abstained=False, language="fr")
+    a.citations = [Citation(n=1, passage=p, sentences=["Kim a rencontré Poutine au cosmodrome."])]
+    html = render.sources_html(1, [p], a)
+    assert "<mark>Kim a rencontré Poutine au cosmodrome Vostotchny.</mark>" in html
+    assert html.count("<mark>") == 1
+    assert 'id="src-1-1"' in html and "Also in" in html and "other:2" in html and "third:0" in html
+    assert "Titre" in html and "2023-09" in html and "art" in html
+
+
+def test_answer_and_sources_on_seeds(seeded):
+    final = answer(seeded, QUESTION)
+    assert not final.abstained and final.citations
+    chat = render.answer_html(final, turn=1)
+    assert 'href="#src-1-1"' in chat
+    panel = render.sources_html(1, final.passages, final, handlers.article_texts(seeded, final.passages))
+    assert 'id="src-1-1"' in panel and "badge-cited" in panel and "<mark>" in panel
+    assert "Open the full article" in panel and final.citations[0].passage.chunk.article_id in panel
+
+
+def test_abstention_has_its_own_look_and_keeps_the_passages(make_services):
+    services = make_services(script=["Je ne sais pas."])
+    ingest(services, [SEEDS], progress=False)
+    final = answer(services, "Quelle est la capitale de l'Australie ?")
+    assert final.abstained
+    chat = render.answer_html(final, turn=1)
+    assert render.ABSTAIN_BADGE in chat and "badge-abstain" in chat and 'class="cite"' not in chat
+    assert render.escape(final.abstain_reason) in chat
+    panel = render.sources_html(1, final.passages, final)
+    assert render.ABSTAIN_BADGE in panel and "looked at" in panel
+    assert panel.count('class="src-card uncited"') == len(final.passages) > 0
+
+
+def test_malicious_article_is_escaped_everywhere(make_services, tmp_path):
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    payload = '<script>alert(1)</script><img src=x onerror="alert(2)"> Poutine a rencontré Kim à Vostotchny. [x](javascript:alert(3))'
+    (folder / "evil.txt").write_text(payload + "\n\nKim et Poutine ont parlé de coopération militaire.", encoding="utf-8")
+    services = make_services()
+    ingest(services, [folder], progress=False)
+    final = answer(services, "Où Poutine a-t-il rencontré Kim ?")
+    turns = [final]
+    html = render.sources_html(1, final.passages, final, handlers.article_texts(services, final.passages))
+    html += "".join(m["content"] for m in render.chat_messages(turns))
+    assert "<script" not in html and "<img" not in html and "](javascript" not in html
+    assert "&lt;script&gt;" in html and "onerror=&quot;" in html
+
+
+def test_article_is_rebuilt_from_its_chunks(seeded):
+    article = "Premier paragraphe. Il continue ici.\n\nDeuxième paragraphe, long. Fin."
+    pieces = [(0, 36), (20, 36), (25, 52), (38, len(article))]  # overlaps, a contained one, a gap
+    chunks = [Chunk(id=f"a:{n}", article_id="a", n=n, text=article[s:e], start=s, end=e) for n, (s, e) in enumerate(pieces)]
+    assert handlers.article_text(chunks) == article
+    stored = seeded.store.article_chunks(seeded.store.articles()[0]["id"])
+    text = handlers.article_text(stored)
+    assert all(c.text in text for c in stored) and len(text) <= sum(len(c.text) + 2 for c in stored)
+
+
+# -- chat callbacks ---------------------------------------------------------------------------
+
+def test_respond_shows_sources_before_the_first_token(seeded):
+    outputs = run(handlers.respond(seeded, QUESTION, [], 4))
+    first_sources = next(i for i, o in enumerate(outputs) if isinstance(o[1], str) and "src-card" in o[1])
+    first_token = next(i for i, o in enumerate(outputs) if "streaming" in o[0][-1]["content"])
+    assert first_sources < first_token
+    assert "Found 4 passages" in outputs[first_sources][0][-1]["content"]
+    messages, panel, turns, box = outputs[-1]
+    assert box == "" and len(turns) == 1 and len(messages) == 2
+    assert 'class="cite"' in messages[1]["content"] and 'id="src-1-1"' in panel
+
+
+def test_k_slider_sets_the_number_of_passages(seeded):
+    panel = run(handlers.respond(seeded, QUESTION, [], 2))[-1][1]
+    assert panel.count('class="src-card') == 2 and 'id="src-1-2"' in panel and 'id="src-1-3"' not in panel
+
+
+def test_follow_up_passes_history_and_sessions_stay_apart(seeded):
+    session_a: list = []
+    turns_a = run(handlers.respond(seeded, QUESTION, session_a, 4))[-1][2]
+    turns_b = run(handlers.respond(seeded, "Qui accompagnait Kim Jong Un ?", [], 4))[-1][2]
+    assert session_a == [] and [t.question for t in turns_a] == [QUESTION]
+    assert [t.question for t in turns_b] == ["Qui accompagnait Kim Jong Un ?"]
+    follow = run(handlers.respond(seeded, "Et quand ?", turns_a, 4))[-1]
+    assert [t.question for t in follow[2]] == [QUESTION, "Et quand ?"] and len(follow[0]) == 4
+    assert "previous question: " + QUESTION in seeded.llm.calls[-1][-1]["content"]
+    assert 'href="#src-2-1"' in follow[0][3]["content"] and 'data-turn="2"' in follow[1]
+
+
+def test_library_errors_become_gr_error(seeded, monkeypatch):
+    def broken(*args, **kwargs):
+        raise InputError("the store is broken (rebuild it)")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(handlers, "stream_answer", broken)
+    with pytest.raises(gr.Error, match="the store is broken"):
+        run(handlers.respond(seeded, QUESTION, [], 4))
+    with pytest.raises(gr.Error, match="the store is broken"):
+        handlers.ask_json(seeded, QUESTION)
+
+
+def test_ask_json_matches_cli_contract(seeded):
+    out = handlers.ask_json(seeded, QUESTION)
+    json.dumps(out)
+    assert {"question", "answer", "abstained", "language", "citations", "passages", "timings", "model"} <= out.keys()
+    assert out["citations"] and out["question"] == QUESTION
+
+
+def test_show_turn_switches_the_panel_to_an_older_turn(seeded):
+    turns = run(handlers.respond(seeded, QUESTION, [], 4))[-1][2]
+    turns = run(handlers.respond(seeded, "Et quand ?", turns, 4))[-1][2]
+    panel = handlers.show_turn(seeded, turns, '<div class="sources" data-turn="2">', 1)
+    assert 'data-turn="1"' in panel and 'id="src-1-1"' in panel
+    assert handlers.show_turn(seeded, turns, panel, 0) == gr.skip()  # already shown
+
+
+# -- feedback and export ----------------------------------------------------------------------
+
+def test_feedback_is_appended_to_jsonl(seeded):
+    turns = [answer(seeded, QUESTION)]
+    handlers.on_like(seeded, turns, gr.LikeData(None, {"index": 1, "value": "x", "liked": True}))
+    handlers.record_feedback(seeded.settings.data_dir, turns, 1, False)
+    assert handlers.record_feedback(seeded.settings.data_dir, turns, 7, True) is None
+    lines = (seeded.settings.data_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["vote"] for r in records] == ["up", "down"]
+    assert records[0]["question"] == QUESTION and records[0]["answer"] == turns[0].text
+    assert records[0]["citations"][0]["chunk_id"] and records[0]["timestamp"]
+
+
+def test_export_markdown_has_answers_and_sources(seeded):
+    turns = [answer(seeded, QUESTION)]
+    text = render.export_markdown(turns)
+    cited = turns[0].citations[0].passage.chunk
+    assert f"## 1. {QUESTION}" in text and turns[0].text in text
+    assert "### Sources" in text and f"`{cited.article_id}`" in text and "> " in text
+    update = handlers.export_conversation(seeded, turns)
+    path = seeded.settings.data_dir / "exports"
+    assert update["value"].startswith(str(path)) and update["visible"] is True
+    assert (path / update["value"].rsplit("/", 1)[1]).read_text(encoding="utf-8") == text
+
+
+# -- corpus -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["../evil.txt", "a/b.txt", "..\\x.txt", ".hidden.txt", ""])
+def test_upload_refuses_unsafe_names(tmp_path, name):
+    src = tmp_path / "ok.txt"
+    src.write_text("Texte.", encoding="utf-8")
+    with pytest.raises(InputError, match="refused file name"):
+        handlers.stage_upload(src, tmp_path / "uploads", 10, name=name)
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_upload_refuses_bad_type_and_oversize(tmp_path):
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="unsupported type .pdf"):
+        handlers.stage_upload(pdf, tmp_path / "uploads", 10)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 2000, encoding="utf-8")
+    with pytest.raises(InputError, match="upload limit"):
+        handlers.stage_upload(big, tmp_path / "uploads", 0.001)
+
+
+def test_upload_copies_into_uploads_and_ingests(make_services, tmp_path):
+    services = make_services()
+    good = tmp_path / "mon article.txt"
+    good.write_text("Un sommet a eu lieu à Vladivostok. Les dirigeants ont parlé longuement.", encoding="utf-8")
+    bad = tmp_path / "notes.pdf"
+    bad.write_bytes(b"%PDF")
+    with pytest.warns(UserWarning, match="unsupported type"):  # gr.Warning outside a request
+        status, rows, choices, cleared = handlers.upload_articles(services, [str(good), str(bad)], no_progress)
+    assert (services.settings.data_dir / "uploads" / "mon_article.txt").is_file()
+    assert "Ingested 1 file" in status and "unsupported type .pdf" in status and cleared is None
+    assert [r[0] for r in rows] == ["mon_article"] and choices["choices"] == ["mon_article"]
+    message, rows, _ = handlers.remove_article(services, "mon_article")
+    assert "Removed mon_article" in message and rows == []
+    with pytest.warns(UserWarning, match="No article"):
+        assert "No article" in handlers.remove_article(services, "mon_article")[0]
+
+
+def test_build_app_exposes_chat_and_ask(seeded):
+    demo = build_app(seeded)
+    assert isinstance(demo, gr.Blocks)
+    names = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+    assert {"chat", "ask"} <= names
+    states = [b for b in demo.blocks.values() if isinstance(b, gr.State)]
+    assert states and all(s.value == [] for s in states)

@@ -1,0 +1,117 @@
+"""The real Gradio server on a free port (fake LLM, hashing embedder, temp data dir), called with gradio_client."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from gradio_client import Client
+
+from rag import build_services, ingest
+from rag.errors import SettingsError
+from ui.app import _auth, build_app, launch_options, serve
+
+from conftest import SEEDS, fake_settings
+
+QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
+
+pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(settings, auth=None):
+    services = build_services(settings)
+    ingest(services, [SEEDS], progress=False)
+    demo = build_app(services)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                            quiet=True, auth=auth, **launch_options(settings))
+    return demo, url
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    demo, url = start(fake_settings(tmp_path_factory.mktemp("ui-server")))
+    yield url
+    demo.close()
+
+
+def assistant_text(chat: list[dict]) -> str:
+    return "".join(part.get("text", "") for part in chat[-1]["content"])
+
+
+def test_ask_endpoint_returns_the_cli_json(server):
+    out = Client(server, verbose=False).predict(QUESTION, api_name="/ask")
+    json.dumps(out)
+    assert {"question", "answer", "abstained", "language", "citations", "passages", "timings", "model"} <= out.keys()
+    assert out["question"] == QUESTION and out["abstained"] is False and out["language"] == "fr"
+    assert out["citations"] and "[1]" in out["answer"] and out["model"]["llm"] == "fake"
+
+
+def test_chat_streams_sources_first_then_tokens_then_citations(server):
+    job = Client(server, verbose=False).submit(QUESTION, 4, api_name="/chat")
+    chat, sources, _box = job.result(timeout=30)
+    outputs = job.outputs()
+    with_sources = [i for i, o in enumerate(outputs) if isinstance(o[1], str) and "src-card" in o[1]]
+    with_tokens = [i for i, o in enumerate(outputs) if "streaming" in assistant_text(o[0])]
+    assert with_sources and with_tokens and with_sources[0] < with_tokens[0]
+    assert len(with_tokens) > 3  # the answer arrived in pieces
+    assert 'class="cite" href="#src-1-1"' in assistant_text(chat) and 'id="src-1-1"' in sources
+    assert "badge-cited" in sources
+
+
+def test_sessions_do_not_share_chats_and_concurrent_users_are_queued(server):
+    alice, bob = Client(server, verbose=False), Client(server, verbose=False)
+    alice.predict(QUESTION, 4, api_name="/chat")
+    jobs = [alice.submit("Et qui l'accompagnait ?", 4, api_name="/chat"),
+            bob.submit("Qui accompagnait Kim Jong Un ?", 4, api_name="/chat")]  # at the same time
+    alice_chat, bob_chat = (job.result(timeout=30)[0] for job in jobs)
+    assert len(alice_chat) == 4 and len(bob_chat) == 2
+    assert "src-2-" in assistant_text(alice_chat) or "badge-abstain" in assistant_text(alice_chat)
+    assert QUESTION not in json.dumps(bob_chat, ensure_ascii=False)
+
+
+def test_password_protects_the_server(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_UI__AUTH_USER", "alice")
+    monkeypatch.setenv("RAG_UI__AUTH_PASSWORD", "s3cret")
+    settings = fake_settings(tmp_path)
+    auth = _auth(settings)
+    assert auth == ("alice", "s3cret")
+    demo, url = start(settings, auth=auth)
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        out = Client(url, auth=auth, verbose=False).predict(QUESTION, api_name="/ask")
+        assert out["citations"]
+    finally:
+        demo.close()
+
+
+def test_auth_needs_both_user_and_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_UI__AUTH_USER", "alice")
+    with pytest.raises(SettingsError, match="auth_password"):
+        _auth(fake_settings(tmp_path))
+
+
+def test_serve_reports_bad_settings_as_exit_code(tmp_path, capsys):
+    assert serve(tmp_path / "missing.toml") == 5
+    assert "settings file not found" in capsys.readouterr().err
+
+
+def test_serve_ingests_the_seeds_then_launches_with_settings(tmp_path, monkeypatch, capsys):
+    import gradio as gr
+
+    launched = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
+    for key, value in {"DATA_DIR": str(tmp_path / "data"), "LLM__BACKEND": "fake", "EMBEDDER__BACKEND": "hashing",
+                       "UI__PORT": "7999", "UI__AUTH_USER": "u", "UI__AUTH_PASSWORD": "p"}.items():
+        monkeypatch.setenv(f"RAG_{key}", value)
+    assert serve(None, host="0.0.0.0") == 0
+    out = capsys.readouterr().out
+    assert "ingesting" in out and "5 articles" in out
+    assert launched["server_name"] == "0.0.0.0" and launched["server_port"] == 7999 and launched["auth"] == ("u", "p")

@@ -1,0 +1,196 @@
+"""The Gradio app behind `rag serve`: chat with streamed, cited answers, and a corpus tab.
+
+``build_app(services)`` makes the Blocks (testable without a server); ``serve`` loads the
+settings, ingests the seeds into an empty store, and launches. Callbacks live in
+``ui.handlers`` and HTML in ``ui.render``; the functions here only wire components to them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import gradio as gr
+
+from rag.errors import RagError, SettingsError
+from ui import handlers, render
+
+CSS = """
+#chat .cite-group { font-size: 0.75em; line-height: 0; }
+#chat a.cite { text-decoration: none; font-weight: 700; padding: 0 1px; color: #2563eb; }
+.badge { display: inline-block; border-radius: 999px; padding: 1px 8px; font-size: 0.8em;
+         background: #e5e7eb; color: #374151; font-weight: 600; }
+.badge-cited { background: #dcfce7; color: #166534; }
+.badge-abstain { background: #fee2e2; color: #991b1b; }
+.abstain { margin-bottom: 6px; }
+.abstain-reason, .muted { color: #6b7280; font-size: 0.9em; }
+.working { color: #92400e; font-style: italic; }
+.sources { max-height: 640px; overflow-y: auto; }
+.src-header { margin: 4px 0 8px; }
+.src-card { border: 1px solid #d1d5db; border-radius: 8px; padding: 8px 10px; margin: 8px 0; scroll-margin-top: 12px; }
+.src-card.uncited { opacity: 0.7; }
+.src-card:target, .src-card.flash { outline: 3px solid #f59e0b; }
+.src-meta { color: #6b7280; font-size: 0.85em; margin: 2px 0 6px; }
+.src-text mark { background: #fde68a; color: inherit; padding: 0 2px; }
+.src-also { font-size: 0.85em; margin-top: 6px; }
+.src-full summary { cursor: pointer; margin-top: 6px; color: #2563eb; }
+.src-full p { font-size: 0.9em; }
+"""
+
+# Clicking [n] in the chat scrolls its card into view inside the sources panel, even when the
+# hash does not change (the same [n] clicked twice) or the panel scrolls on its own.
+HEAD = """
+<script>
+document.addEventListener("click", (e) => {
+  const link = e.target.closest && e.target.closest("a.cite");
+  if (!link) return;
+  e.preventDefault();
+  const id = link.getAttribute("href").slice(1);
+  let tries = 30;  // an older turn's panel arrives from the server a moment after the click
+  const show = () => {
+    const card = document.getElementById(id);
+    if (!card) { if (tries-- > 0) setTimeout(show, 100); return; }
+    card.scrollIntoView({behavior: "smooth", block: "nearest"});
+    document.querySelectorAll(".src-card.flash").forEach((c) => c.classList.remove("flash"));
+    card.classList.add("flash");
+  };
+  show();
+}, true);
+</script>
+"""
+
+
+def _theme() -> gr.themes.Base:
+    # System fonts: the default theme fetches Google Fonts, and this app runs offline.
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def launch_options(settings) -> dict:
+    """Keyword arguments for ``demo.launch``: look, export folder, upload cap."""
+    return dict(
+        theme=_theme(), css=CSS, head=HEAD, footer_links=["api", "settings"],
+        allowed_paths=[str(settings.data_dir / "exports")],
+        max_file_size=int(settings.ui.max_upload_mb * 1_000_000),
+    )
+
+
+def _chat_tab(services, turns: gr.State) -> None:
+    settings = services.settings
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(elem_id="chat", label="Chat", height=540, buttons=["copy"],
+                                 placeholder="Ask a question about the articles. Answers cite them as [n].")
+            question = gr.Textbox(elem_id="question", show_label=False, submit_btn=True,
+                                  placeholder="Your question, then Enter (e.g. Où Kim Jong Un a-t-il rencontré Poutine ?)")
+            with gr.Row():
+                clear = gr.Button("New conversation", size="sm")
+                export = gr.Button("Export as Markdown", size="sm")
+            export_file = gr.File(label="Conversation export", visible=False, interactive=False)
+        with gr.Column(scale=2):
+            model = gr.Markdown(handlers.model_markdown(services), elem_id="model-info")
+            k = gr.Slider(1, 10, value=settings.retrieval.k, step=1, label="Passages shown to the model (k)")
+            sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources", label="Sources")
+    _wire_chat(services, turns, chatbot, question, k, sources, model)
+    clear.click(lambda: ([], render.EMPTY_SOURCES, [], gr.update(value=None, visible=False)), None,
+                [chatbot, sources, turns, export_file], api_visibility="private", concurrency_limit=None)
+    export.click(lambda t: handlers.export_conversation(services, t), turns, export_file, api_visibility="private")
+
+
+def _wire_chat(services, turns, chatbot, question, k, sources, model) -> None:
+    def chat(message: str, session: list, passages: float):
+        yield from handlers.respond(services, message, session, passages)
+
+    def select(session: list, shown: str, evt: gr.SelectData):
+        return handlers.show_turn(services, session, shown, evt.index)
+
+    def like(session: list, evt: gr.LikeData):
+        handlers.on_like(services, session, evt)
+
+    question.submit(chat, [question, turns, k], [chatbot, sources, turns, question], api_name="chat",
+                    concurrency_id="llm", show_progress="minimal").then(
+        lambda: handlers.model_markdown(services), None, model, api_visibility="private", concurrency_limit=None)
+    chatbot.select(select, [turns, sources], sources, api_visibility="private", concurrency_limit=None)
+    chatbot.clear(lambda: ([], render.EMPTY_SOURCES), None, [turns, sources], api_visibility="private", concurrency_limit=None)
+    chatbot.like(like, turns, None, api_visibility="private")
+
+
+def _corpus_tab(services, demo: gr.Blocks) -> None:
+    limit = services.settings.ui.max_upload_mb
+    table = gr.Dataframe(headers=["id", "title", "date", "chunks"], interactive=False, label="Articles", wrap=True,
+                         column_widths=["22%", "58%", "12%", "8%"])
+    upload = gr.File(label=f"Add articles ({' '.join(handlers.UPLOAD_TYPES)}, at most {limit:g} MB each)",
+                     file_count="multiple", file_types=list(handlers.UPLOAD_TYPES), elem_id="upload")
+    status = gr.Markdown(elem_id="corpus-status")
+    with gr.Row():
+        pick = gr.Dropdown(label="Article to remove (or click a row)", choices=[], scale=3)
+        remove = gr.Button("Remove article", variant="stop", scale=1)
+        refresh = gr.Button("Refresh list", scale=1)
+
+    def do_upload(files: list | None, progress=gr.Progress(track_tqdm=True)):
+        return handlers.upload_articles(services, files, progress)
+
+    def pick_row(evt: gr.SelectData):
+        return evt.row_value[0] if evt.row_value else gr.skip()
+
+    def listing():
+        return handlers.refresh_corpus(services)
+
+    upload.upload(do_upload, upload, [status, table, pick, upload], concurrency_id="llm", api_visibility="private")
+    remove.click(lambda article_id: handlers.remove_article(services, article_id), pick, [status, table, pick],
+                 concurrency_id="llm", api_visibility="private")
+    refresh.click(listing, None, [table, pick], api_visibility="private")
+    table.select(pick_row, None, pick, api_visibility="private", concurrency_limit=None)
+    demo.load(listing, None, [table, pick], api_visibility="private")
+
+
+def build_app(services) -> gr.Blocks:
+    """The whole UI for ``services``; per-user chats live in a gr.State, never on ``services``."""
+    with gr.Blocks(title="Ask the news articles", analytics_enabled=False) as demo:
+        gr.Markdown("## Ask the news articles\nAnswers cite numbered passages: click a [n] to see its source.")
+        turns = gr.State([])
+        with gr.Tab("Chat"):
+            _chat_tab(services, turns)
+        with gr.Tab("Corpus"):
+            _corpus_tab(services, demo)
+
+        def ask(question: str, k: int = 0) -> dict:
+            """Answer one question; returns the same JSON object as `rag ask --json`."""
+            return handlers.ask_json(services, question, k)
+
+        gr.api(ask, api_name="ask", concurrency_id="llm")
+    # One generation at a time (llama.cpp contexts are not thread-safe): others wait in the queue.
+    demo.queue(default_concurrency_limit=1)
+    return demo
+
+
+def _auth(settings) -> tuple[str, str] | None:
+    user, password = settings.ui.auth_user, settings.ui.auth_password
+    if bool(user) != bool(password):
+        raise SettingsError("set both ui.auth_user and ui.auth_password (RAG_UI__AUTH_USER / RAG_UI__AUTH_PASSWORD), or neither")
+    return (user, password) if user else None
+
+
+def serve(config=None, host: str | None = None, port: int | None = None) -> int:
+    """`rag serve`: ingest the seeds into an empty store (progress on the terminal), then launch."""
+    from rag import build_services, ensure_corpus, load_settings
+
+    try:
+        settings = load_settings(config)
+        auth = _auth(settings)
+        services = build_services(settings)
+        if services.store.count() == 0:
+            print(f"The article store is empty: ingesting {settings.seeds_dir} first…", flush=True)
+        ensure_corpus(services, progress=True)
+        print(f"{len(services.store.articles())} articles, {services.store.count()} passages ready.", flush=True)
+        demo = build_app(services)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    host, port = host or settings.ui.host, port or settings.ui.port
+    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(f"warning: listening on {host} without a password; set RAG_UI__AUTH_USER and RAG_UI__AUTH_PASSWORD", file=sys.stderr)
+    try:
+        demo.launch(server_name=host, server_port=port, auth=auth, **launch_options(settings))
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port}: {exc} (pick another --port)", file=sys.stderr)
+        return 1
+    return 0

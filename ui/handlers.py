@@ -1,0 +1,229 @@
+"""Gradio callbacks, each thin: convert the session's turns, call the library, render.
+
+Per-user state is the list of :class:`rag.Answer` kept in a ``gr.State``; nothing here keeps
+a user's data on a shared object. Library errors (``RagError``) become ``gr.Error``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import gradio as gr
+
+from rag import RagError, ingest, remove, stream_answer
+from rag.errors import InputError
+from rag.types import Answer, Chunk, Passage
+from ui import render
+
+UPLOAD_TYPES = (".txt", ".md", ".html", ".jsonl")
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# -- chat ---------------------------------------------------------------------------------
+
+def article_text(chunks: list[Chunk]) -> str:
+    """The article rebuilt from its overlapping chunks (their offsets say where each starts)."""
+    text, covered = "", 0
+    for chunk in sorted(chunks, key=lambda c: c.n):
+        if text and chunk.end <= covered:
+            continue
+        if text and chunk.start < covered:
+            text += chunk.text[covered - chunk.start:]
+        elif text:  # the gap is whitespace the chunker trimmed: a space or a paragraph break
+            text += (" " if chunk.start - covered <= 1 else "\n\n") + chunk.text
+        else:
+            text = chunk.text
+        covered = max(covered, chunk.end)
+    return text
+
+
+def article_texts(services, passages: list[Passage]) -> dict[str, str]:
+    ids = dict.fromkeys(p.chunk.article_id for p in passages)
+    return {aid: article_text(services.store.article_chunks(aid)) for aid in ids}
+
+
+def _assistant(content: str) -> dict:
+    return {"role": "assistant", "content": content}
+
+
+def respond(services, question: str, turns: list[Answer], k: float):
+    """Stream one answer: sources as soon as retrieval is done, then tokens, then the final render.
+
+    Yields (chat messages, sources panel, turns, question box).
+    """
+    question = (question or "").strip()
+    if not question:
+        gr.Warning("Type a question first.")
+        yield render.chat_messages(turns), gr.skip(), turns, ""
+        return
+    turn = len(turns) + 1
+    head = [*render.chat_messages(turns), {"role": "user", "content": render.escape(question)}]
+    yield [*head, _assistant(render.working_html(None))], gr.skip(), turns, ""
+    final, pieces, texts = None, [], {}
+    try:
+        for event in stream_answer(services, question, history=render.history(turns), k=int(k) if k else None):
+            if event.kind == "passages":
+                texts = article_texts(services, event.passages)
+                panel = render.sources_html(turn, event.passages, None, texts)
+                yield [*head, _assistant(render.working_html(len(event.passages)))], panel, turns, ""
+            elif event.kind == "token":
+                pieces.append(event.token)
+                yield [*head, _assistant(render.streaming_html("".join(pieces), turn))], gr.skip(), turns, ""
+            elif event.kind == "answer":
+                final = event.answer
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+    turns = [*turns, final]
+    yield render.chat_messages(turns), render.sources_html(turn, final.passages, final, texts), turns, ""
+
+
+def show_turn(services, turns: list[Answer], shown: str, index):
+    """Clicking a message (or its [n]) shows that turn's sources, unless the panel already does."""
+    index = index[0] if isinstance(index, (list, tuple)) else index
+    if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+        return gr.skip()
+    turn = index // 2 + 1
+    if f'data-turn="{turn}"' in (shown or ""):
+        return gr.skip()
+    answer = turns[turn - 1]
+    try:
+        return render.sources_html(turn, answer.passages, answer, article_texts(services, answer.passages))
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def ask_json(services, question: str, k: int = 0) -> dict:
+    """The `ask` API endpoint: the same JSON object as `rag ask --json`."""
+    if not (question or "").strip():
+        raise gr.Error("empty question: pass the question text")
+    try:
+        final = None
+        for event in stream_answer(services, question, k=int(k) if k else None):
+            if event.kind == "answer":
+                final = event.answer
+        return final.to_dict()
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def model_markdown(services) -> str:
+    info = services.model_info()
+    return f"**Model:** `{info.get('llm', '?')}` · **Embedder:** `{info.get('embedder', '?')}`"
+
+
+# -- feedback and export ------------------------------------------------------------------
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def record_feedback(data_dir: Path, turns: list[Answer], index, liked) -> dict | None:
+    """Append one vote to <data_dir>/feedback.jsonl; ``index`` is the liked chat message's index."""
+    index = index[0] if isinstance(index, (list, tuple)) else index
+    if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+        return None
+    answer = turns[index // 2]
+    vote = {True: "up", False: "down"}.get(liked, str(liked)) if isinstance(liked, bool) else str(liked)
+    record = {
+        "timestamp": _now(), "vote": vote, "question": answer.question, "answer": answer.text,
+        "abstained": answer.abstained, "citations": [c.to_dict() for c in answer.citations], "model": answer.model,
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "feedback.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return record
+
+
+def on_like(services, turns: list[Answer], evt: gr.LikeData) -> None:
+    if record_feedback(services.settings.data_dir, turns, evt.index, evt.liked):
+        gr.Info("Thanks, your feedback was saved.")
+
+
+def export_conversation(services, turns: list[Answer]):
+    """Write the conversation with its sources as Markdown under <data_dir>/exports/."""
+    if not turns:
+        gr.Warning("Nothing to export yet: ask a question first.")
+        return gr.skip()
+    folder = services.settings.data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"conversation-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.md"
+    path.write_text(render.export_markdown(turns), encoding="utf-8")
+    return gr.update(value=str(path), visible=True)
+
+
+# -- corpus -------------------------------------------------------------------------------
+
+def stage_upload(source: str | Path, uploads_dir: Path, max_mb: float, name: str | None = None) -> Path:
+    """Copy one upload into ``uploads_dir`` under a sanitised basename; raise InputError if refused."""
+    source = Path(source)
+    name = source.name if name is None else name
+    if not name or "/" in name or "\\" in name or ".." in name or name.startswith(".") or "\x00" in name:
+        raise InputError(f"refused file name {name!r}: it must be a plain file name (no folders, no '..')")
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        raise InputError(f"{name}: unsupported type {suffix or '(none)'}; upload {', '.join(UPLOAD_TYPES)} files")
+    size_mb = source.stat().st_size / 1e6
+    if size_mb > max_mb:
+        raise InputError(f"{name}: {size_mb:.1f} MB is over the {max_mb:g} MB upload limit (settings ui.max_upload_mb)")
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    target = (uploads_dir / _NAME_UNSAFE.sub("_", name)).resolve()
+    if target.parent != uploads_dir.resolve():
+        raise InputError(f"refused file name {name!r}: it would be written outside the uploads folder")
+    shutil.copyfile(source, target)
+    return target
+
+
+def corpus_rows(services) -> list[list]:
+    return [[a["id"], a["title"], a["date"], a["chunks"]] for a in services.store.articles()]
+
+
+def refresh_corpus(services):
+    try:
+        rows = corpus_rows(services)
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+    return rows, gr.update(choices=[r[0] for r in rows], value=None)
+
+
+def upload_articles(services, files, progress=gr.Progress(track_tqdm=True)):
+    """Validate and copy the uploads into <data_dir>/uploads/, then ingest them."""
+    uploads_dir = services.settings.data_dir / "uploads"
+    staged, refused = [], []
+    for i, f in enumerate(files or []):
+        progress((i, len(files)), desc="checking uploads")
+        try:
+            staged.append(stage_upload(getattr(f, "name", f), uploads_dir, services.settings.ui.max_upload_mb))
+        except InputError as exc:
+            refused.append(str(exc))
+    lines = [f"Refused: {reason}" for reason in refused]
+    if staged:
+        try:
+            report = ingest(services, staged, progress=True)
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        lines.insert(0, f"Ingested {len(staged)} file(s): {report.summary()}")
+        lines += [f"Skipped {Path(where).name}: {reason}" for where, reason in report.skipped]
+    if refused:
+        gr.Warning(refused[0])
+    rows, choices = refresh_corpus(services)
+    return "\n\n".join(lines) or "No file uploaded.", rows, choices, None
+
+
+def remove_article(services, article_id: str | None):
+    if not article_id:
+        gr.Warning("Pick an article to remove.")
+        return gr.skip(), gr.skip(), gr.skip()
+    try:
+        removed = remove(services, article_id)
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+    message = f"Removed {article_id} ({removed} chunks)." if removed else f"No article {article_id!r} in the store."
+    if not removed:
+        gr.Warning(message)
+    rows, choices = refresh_corpus(services)
+    return message, rows, choices

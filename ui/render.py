@@ -1,0 +1,176 @@
+"""HTML and Markdown for the chat UI: answers with linked [n] markers, source cards, the export.
+
+Pure functions of library objects (Answer, Passage) so they are tested without a server.
+Every piece of article or model text goes through ``html.escape``: articles are untrusted input.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag.citations import content_words, split_sentences
+from rag.types import Answer, Passage
+
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+ABSTAIN_BADGE = "No answer in the articles"
+
+
+def escape(text: str) -> str:
+    """HTML-escape, and neutralise Markdown link brackets so model text cannot become a link."""
+    return html.escape(text or "", quote=True).replace("[", "&#91;").replace("]", "&#93;")
+
+
+def source_id(turn: int, n: int) -> str:
+    """The sources panel shows one turn at a time; ids carry the turn so old answers link right."""
+    return f"src-{turn}-{n}"
+
+
+def _marker_links(group: str, turn: int) -> str:
+    numbers = [n for n in re.split(r"\s*[,;]\s*", group) if n]
+    links = ",".join(f'<a class="cite" href="#{source_id(turn, n)}" title="Source {n}">{n}</a>' for n in numbers)
+    return f'<sup class="cite-group">[{links}]</sup>'
+
+
+def link_markers(text: str, turn: int) -> str:
+    """Escape ``text`` and turn each [n] / [n, m] marker into superscript links to #src-<turn>-<n>."""
+    pieces, last = [], 0
+    for match in _MARKER.finditer(text or ""):
+        pieces.append(escape(text[last:match.start()]))
+        pieces.append(_marker_links(match.group(1), turn))
+        last = match.end()
+    pieces.append(escape((text or "")[last:]))
+    return "".join(pieces)
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The assistant message: linked answer text, or the abstention badge with its reason."""
+    if answer.abstained:
+        reason = escape(answer.abstain_reason or "no passage answers the question")
+        looked = len(answer.passages)
+        return (
+            f'<div class="abstain"><span class="badge badge-abstain">{ABSTAIN_BADGE}</span> '
+            f'<span class="abstain-reason">{reason}</span></div>'
+            f"<p>{escape(answer.text)}</p>"
+            f'<p class="muted">{looked} passage{"s" if looked != 1 else ""} looked at: see the sources panel.</p>'
+        )
+    return f'<div class="answer">{link_markers(answer.text, turn)}</div>'
+
+
+def streaming_html(partial: str, turn: int) -> str:
+    return f'<div class="answer streaming">{link_markers(partial, turn)}<span class="cursor">▍</span></div>'
+
+
+def working_html(found: int | None) -> str:
+    """Shown before the first token: the search, then the prompt being read."""
+    if found is None:
+        return '<div class="working">⏳ Searching the articles…</div>'
+    return f'<div class="working">⏳ Found {found} passage{"s" if found != 1 else ""}; the model is reading them…</div>'
+
+
+def highlighted_indexes(sentences: list[str], cited: list[str]) -> set[int]:
+    """For each cited answer sentence, the passage sentence sharing the most content words."""
+    words = [content_words(s) for s in sentences]
+    chosen: set[int] = set()
+    for answer_sentence in cited:
+        target = content_words(answer_sentence)
+        if not target or not sentences:
+            continue
+        overlaps = [len(target & w) for w in words]
+        best = max(range(len(sentences)), key=overlaps.__getitem__)
+        if overlaps[best] > 0:
+            chosen.add(best)
+    return chosen
+
+
+def passage_html(text: str, cited: list[str]) -> str:
+    sentences = split_sentences(" ".join((text or "").split()))
+    marked = highlighted_indexes(sentences, cited)
+    return " ".join(f"<mark>{escape(s)}</mark>" if i in marked else escape(s) for i, s in enumerate(sentences))
+
+
+def _also_in(passage: Passage) -> str:
+    if not passage.also_in:
+        return ""
+    ids = ", ".join(f"<code>{escape(c)}</code>" for c in passage.also_in)
+    return f'<div class="src-also">Also in: {ids}</div>'
+
+
+def _full_article(article_text: str | None) -> str:
+    if not article_text:
+        return ""
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in re.split(r"\n\s*\n", article_text) if p.strip())
+    return f'<details class="src-full"><summary>Open the full article</summary>{paragraphs}</details>'
+
+
+def source_card(turn: int, n: int, passage: Passage, cited: list[str] | None, article_text: str | None = None) -> str:
+    """One source; ``cited`` is None while the answer is not known yet, [] for an uncited passage."""
+    c = passage.chunk
+    state = "pending" if cited is None else "cited" if cited else "uncited"
+    badge = {"cited": '<span class="badge badge-cited">cited</span>', "uncited": '<span class="badge">not cited</span>'}.get(state, "")
+    return (
+        f'<div class="src-card {state}" id="{source_id(turn, n)}">'
+        f'<div class="src-head"><span class="src-n">[{n}]</span> <b class="src-title">{escape(c.title or c.article_id)}</b> {badge}</div>'
+        f'<div class="src-meta">{escape(c.date or "no date")} · article <code>{escape(c.article_id)}</code> · '
+        f"passage <code>{escape(c.id)}</code></div>"
+        f'<div class="src-text">{passage_html(c.text, cited or [])}</div>'
+        f"{_also_in(passage)}{_full_article(article_text)}</div>"
+    )
+
+
+def sources_html(turn: int, passages: list[Passage], answer: Answer | None = None, texts: dict[str, str] | None = None) -> str:
+    """The sources panel for one turn: every passage shown to the model, numbered as in the prompt."""
+    texts = texts or {}
+    if answer is None:
+        header = f'<div class="src-header working">⏳ {len(passages)} passages found; the answer is being written…</div>'
+        cited_by_n: dict[int, list[str]] | None = None
+    elif answer.abstained:
+        header = f'<div class="src-header"><span class="badge badge-abstain">{ABSTAIN_BADGE}</span> passages looked at:</div>'
+        cited_by_n = {}
+    else:
+        header = f'<div class="src-header">Sources for: <i>{escape(answer.question)}</i></div>'
+        cited_by_n = {c.n: c.sentences or [answer.text] for c in answer.citations}
+    if not passages:
+        return f'<div class="sources" data-turn="{turn}">{header}<p class="muted">No passage was found.</p></div>'
+    cards = [
+        source_card(turn, n, p, None if cited_by_n is None else cited_by_n.get(n, []), texts.get(p.chunk.article_id))
+        for n, p in enumerate(passages, start=1)
+    ]
+    return f'<div class="sources" data-turn="{turn}">{header}{"".join(cards)}</div>'
+
+
+EMPTY_SOURCES = '<div class="sources"><p class="muted">Sources appear here as soon as they are found.</p></div>'
+
+
+def chat_messages(turns: list[Answer]) -> list[dict]:
+    """Two messages per turn (the like event maps message index // 2 back to the turn)."""
+    messages: list[dict] = []
+    for turn, answer in enumerate(turns, start=1):
+        messages.append({"role": "user", "content": escape(answer.question)})
+        messages.append({"role": "assistant", "content": answer_html(answer, turn)})
+    return messages
+
+
+def history(turns: list[Answer]) -> list[dict]:
+    """Previous turns as plain role/content dicts, the form ``stream_answer`` takes."""
+    out: list[dict] = []
+    for answer in turns:
+        out += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
+    return out
+
+
+def export_markdown(turns: list[Answer]) -> str:
+    lines = ["# Conversation", ""]
+    for i, answer in enumerate(turns, start=1):
+        lines += [f"## {i}. {answer.question}", "", answer.text, ""]
+        if answer.abstained:
+            lines += [f"_{ABSTAIN_BADGE}: {answer.abstain_reason}_", ""]
+        shown = answer.passages if answer.abstained else [c.passage for c in answer.citations]
+        numbers = range(1, len(shown) + 1) if answer.abstained else [c.n for c in answer.citations]
+        if shown:
+            lines += ["### Passages looked at" if answer.abstained else "### Sources", ""]
+        for n, p in zip(numbers, shown):
+            c = p.chunk
+            lines += [f"[{n}] **{c.title or c.article_id}** ({c.date or 'no date'}; article `{c.article_id}`, passage `{c.id}`)", ""]
+            lines += ["> " + " ".join(c.text.split()), ""]
+    return "\n".join(lines).rstrip() + "\n"
