@@ -80,27 +80,33 @@ def _stem_match(word: str, vocabulary: set[str]) -> bool:
 
 @dataclass
 class Support:
-    lexical: float  # share of the answer's content words found in the cited passages
-    numbers_ok: bool  # every number of the answer appears in the cited passages
+    lexical: float  # share of the sentence's new content words (not in the question) found in the cited passages
+    numbers_ok: bool  # every number of the sentence appears in the cited passages
+    novel: int  # how many content words the sentence adds to the question
 
 
-def sentence_support(sentence: str, cited: list[Passage]) -> Support:
+def sentence_support(sentence: str, cited: list[Passage], question: str = "") -> Support:
+    """Judge only what the sentence adds: an answer that restates the question says nothing.
+
+    Asked for a detail the passages lack, a small model tends to echo the question ("the driver
+    is Kim Jong Un") or to borrow a nearby detail; both show up here as no new supported words.
+    """
     source = " ".join(p.chunk.text for p in cited)
     vocab = content_words(source)
-    words = content_words(sentence)
+    asked = content_words(question)
+    words = {w for w in content_words(sentence) if not _stem_match(w, asked)}
     lexical = sum(_stem_match(w, vocab) for w in words) / len(words) if words else 0.0
-    source_numbers = numbers_in(source)
-    return Support(lexical=lexical, numbers_ok=numbers_in(sentence) <= source_numbers)
+    return Support(lexical=lexical, numbers_ok=numbers_in(sentence) <= numbers_in(source), novel=len(words))
 
 
-def answer_support(text: str, passages: list[Passage]) -> tuple[float, bool]:
-    """(best lexical support of a cited sentence, all cited sentences have their numbers in sources)."""
+def answer_support(text: str, passages: list[Passage], question: str = "") -> tuple[float, bool]:
+    """(best support of a cited sentence, all cited sentences have their numbers in their sources)."""
     best, numbers_ok = 0.0, True
     for sentence in split_sentences(text):
         cited = [passages[n - 1] for n in cited_numbers(sentence) if 1 <= n <= len(passages)]
         if not cited:
             continue
-        support = sentence_support(sentence, cited)
+        support = sentence_support(sentence, cited, question)
         best = max(best, support.lexical)
         numbers_ok = numbers_ok and support.numbers_ok
     return best, numbers_ok

@@ -18,7 +18,8 @@ from rag.types import Article
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# A sentence ends at . ! ? … unless the dot closes an initial or a title ("M. Poutine", "MM. Kim").
+_SENTENCE_END = re.compile(r"(?<![\s(][A-Z]\.)(?<!^[A-Z]\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<=[.!?…])\s+")
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def finalize(answer: Answer, raw_text: str) -> Answer:
     answer.citations = build_citations(text, answer.passages)
     if not answer.citations:
         return _abstain(answer, "the answer cites no passage")
-    lexical, numbers_ok = answer_support(text, answer.passages)
+    lexical, numbers_ok = answer_support(text, answer.passages, answer.question)
     if not numbers_ok:
         return _abstain(answer, "the answer states numbers its sources do not contain")
     if lexical < MIN_LEXICAL_SUPPORT:

@@ -44,8 +44,8 @@ class EmbedderSettings(BaseModel):
 
 
 class ChunkingSettings(BaseModel):
-    chunk_size: int = Field(120, description="Target chunk size in words (sentence-aware).")
-    chunk_overlap: int = Field(20, description="Overlap between consecutive chunks in words.")
+    chunk_size: int = Field(80, description="Target chunk size in words (sentence-aware).")
+    chunk_overlap: int = Field(15, description="Overlap between consecutive chunks in words.")
 
 
 class RetrievalSettings(BaseModel):

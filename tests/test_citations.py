@@ -42,3 +42,12 @@ def test_support_is_low_for_an_answer_unrelated_to_its_source():
 
 def test_split_sentences_keeps_markers_with_their_sentence():
     assert split_sentences("A est là [1]. B aussi [2].") == ["A est là [1].", "B aussi [2]."]
+
+
+def test_answer_that_only_restates_the_question_has_no_support():
+    ps = passages("Parti dimanche soir de Pyongyang à bord d'un train blindé, Kim Jong Un effectue son premier voyage.")
+    question = "Comment s'appelle le conducteur du train blindé de Kim Jong Un ?"
+    lexical, _ = answer_support("Le conducteur du train blindé de Kim Jong Un est Kim Jong Un [1].", ps, question)
+    assert lexical == 0.0
+    lexical, _ = answer_support("Il est parti dimanche soir de Pyongyang [1].", ps, "Quand Kim est-il parti ?")
+    assert lexical == 1.0

@@ -98,7 +98,7 @@ def test_jsonl_streams_records_and_skips_bad_lines(tmp_path):
         json.dumps({"id": "a1", "title": "A", "date": "2023-09-13", "url": "http://x", "text": "Texte A."}),
         "{not json",
         json.dumps({"id": "a2", "text": ""}),
-        json.dumps({"id": "../../etc/passwd", "text": "Texte B. Suite."}),
+        json.dumps({"id": "../../etc/passwd", "text": "Texte deux. Suite."}),
     ]
     path.write_text("\n".join(lines) + "\n")
     items = load_all([path])
@@ -106,5 +106,10 @@ def test_jsonl_streams_records_and_skips_bad_lines(tmp_path):
     bad = [i for i in items if isinstance(i, Skipped)]
     assert [a.id for a in good] == ["a1", "etc_passwd"]
     assert good[0].date == "2023-09-13" and good[0].url == "http://x"
-    assert good[1].title == "Texte B."
+    assert good[1].title == "Texte deux."
     assert len(bad) == 2 and all("feed.jsonl:" in b.path for b in bad)
+
+
+def test_title_does_not_stop_at_initials_or_titles():
+    assert derive_title("Le sommet avec M. Poutine doit se tenir. Suite.") == "Le sommet avec M. Poutine doit se tenir."
+    assert derive_title("MM. Kim et Poutine se sont vus. Ensuite.") == "MM. Kim et Poutine se sont vus."
