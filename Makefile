@@ -37,7 +37,7 @@ test-slow: setup browser
 	$(PY) -m pytest -q -m slow
 
 eval-retrieval: setup
-	$(VENV)/bin/rag eval --retrieval-only
+	$(VENV)/bin/rag eval --retrieval-only --preset hybrid --min-hit5 $$(cat .ci/eval_floor.txt)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -110,6 +110,7 @@ class Answer:
     model: dict = field(default_factory=dict)
     standalone_question: str = ""
     abstain_reason: str = ""
+    model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -126,6 +127,7 @@ class Answer:
             "usage": {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens},
             "standalone_question": self.standalone_question,
             "abstain_reason": self.abstain_reason,
+            "model_text": self.model_text,
         }
 
 

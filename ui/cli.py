@@ -192,8 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _protect_eval_args(argv: list[str]) -> list[str]:
+    """`rag eval --retrieval-only ...`: argparse's REMAINDER would drop leading options, so fence them."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--config" else 1
+    if argv[i : i + 1] == ["eval"] and argv[i + 1 : i + 2] != ["--"]:
+        return argv[: i + 1] + ["--"] + argv[i + 1 :]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_protect_eval_args(argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from rag.errors import RagError
 

@@ -1,0 +1,120 @@
+"""`rag eval` and `rag eval generate`: argument parsing and printing only; the work is in runner/report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rag.settings import PROJECT_ROOT
+
+DEFAULT_DATASET = PROJECT_ROOT / "seeds" / "eval" / "dev.jsonl"
+
+
+def eval_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag eval", description="Evaluate configurations on a question set; writes report.json/.md and charts.")
+    p.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL question set (default: seeds/eval/dev.jsonl)")
+    p.add_argument("--corpus", default=None, help="articles the questions are about (default: the settings' seeds_dir)")
+    p.add_argument("--config", action="append", default=[], metavar="TOML", help="a settings file to evaluate (repeatable; used as is, not layered on rag --config)")
+    p.add_argument("--preset", action="append", default=[],
+                   help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid and naive")
+    p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only, no LLM (seconds)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--out", default=None, help="output folder (default: eval-out/<timestamp>)")
+    p.add_argument("--min-hit5", type=float, default=None, help="exit 1 if hit@5 of the first configuration is below this")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def generate_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag eval generate", description="Draft questions from a corpus with the local LLM (review them!).")
+    p.add_argument("--corpus", default=None, help="folder of articles (default: the settings' seeds_dir)")
+    p.add_argument("--n", type=int, default=20, help="number of chunks to draft a question from")
+    p.add_argument("--out", required=True, help="JSONL file to write")
+    p.add_argument("--seed", type=int, default=0, help="random seed for the chunk sample")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _preset_names() -> list[str]:
+    from rag.eval.presets import PRESETS
+
+    return list(PRESETS)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    from rag.errors import InputError
+
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage and the problem
+        if exc.code == 0:  # --help
+            raise
+        raise InputError(f"bad arguments for {parser.prog} (see: {parser.prog} --help)") from None
+
+
+def run_generate(argv: list[str], base_config: str | None) -> int:
+    from rag import build_services, load_settings
+    from rag.eval.generate import generate
+
+    args = _parse(generate_parser(), argv)
+    settings = load_settings(base_config)
+    corpus = Path(args.corpus) if args.corpus else settings.seeds_dir
+    items = generate(build_services(settings), corpus, args.n, Path(args.out), seed=args.seed, progress=not args.quiet)
+    print(f"wrote {len(items)} draft questions to {args.out}: review them before use (see the header line)")
+    return 0
+
+
+def check_floor(results, floor: float | None) -> int:
+    if floor is None:
+        return 0
+    first = results[0]
+    hit5 = first.summary.get("hit@5")
+    if hit5 is None or hit5 < floor:
+        shown = "n.a." if hit5 is None else f"{hit5:.3f}"
+        print(f"error: hit@5 of {first.name} is {shown}, below the floor {floor:.3f}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_eval(argv: list[str], base_config: str | None) -> int:
+    from rag import load_settings
+    from rag.eval.dataset import load_dataset
+    from rag.eval.presets import resolve_configs
+    from rag.eval.report import write_report
+    from rag.eval.runner import run_config
+
+    args = _parse(eval_parser(), argv)
+    items = load_dataset(args.dataset, args.limit)
+    configs = resolve_configs(base_config, args.preset, args.config)
+    corpus = Path(args.corpus) if args.corpus else load_settings(base_config).seeds_dir
+    results = [run_config(c, items, corpus, args.retrieval_only, progress=not args.quiet) for c in configs]
+    meta = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "dataset": str(args.dataset), "corpus": str(corpus),
+        "questions": len(items), "mode": "retrieval-only" if args.retrieval_only else "full",
+    }
+    out = Path(args.out or Path("eval-out") / time.strftime("%Y%m%d-%H%M%S"))
+    paths = write_report(results, meta, out)
+    print(summary_text(results, args.retrieval_only))
+    print(f"report: {paths['md']} (and report.json, metrics.png, latency.png)")
+    return check_floor(results, args.min_hit5)
+
+
+def summary_text(results, retrieval_only: bool) -> str:
+    from rag.eval.report import SPEED_KEYS, table
+    from rag.eval.summary import ABSTENTION_KEYS, ANSWER_KEYS, RETRIEVAL_KEYS
+
+    keys = RETRIEVAL_KEYS + (("retrieve_p50",) if retrieval_only else ANSWER_KEYS + ABSTENTION_KEYS + SPEED_KEYS)
+    return "\n".join(table(results, keys))
+
+
+def run_eval_command(args) -> int:
+    """Entry point of `rag eval ...`: ``args.eval_args`` holds the words after `eval`."""
+    argv = list(getattr(args, "eval_args", None) or [])
+    while argv[:1] == ["--"]:  # `rag eval -- --retrieval-only` keeps argparse from eating the options
+        argv = argv[1:]
+    base_config = getattr(args, "config", None)
+    if argv[:1] == ["generate"]:
+        return run_generate(argv[1:], base_config)
+    return run_eval(argv, base_config)

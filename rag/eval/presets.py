@@ -1,0 +1,74 @@
+"""Named configurations to compare, each a small override of the base settings.
+
+Every configuration evaluates against its own collection (prefix ``eval``) holding exactly the
+evaluation corpus, so the user's own store, whatever it holds, never skews the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import InputError
+from rag.settings import Settings, load_settings
+
+EVAL_COLLECTION = "eval"
+
+PRESETS: dict[str, dict] = {
+    "dense": {"retrieval": {"mode": "dense"}},
+    "hybrid": {"retrieval": {"mode": "hybrid"}},
+    "hybrid-rerank": {"retrieval": {"mode": "hybrid", "rerank": True}},
+    "k3": {"retrieval": {"k": 3}},
+    "k6": {"retrieval": {"k": 6}},
+    "chunk80": {"chunking": {"chunk_size": 80}},
+    "chunk120": {"chunking": {"chunk_size": 120, "chunk_overlap": 20}},  # the default before 80
+    "chunk200": {"chunking": {"chunk_size": 200}},
+    "qwen0.5b": {"llm": {"model": "qwen2.5-0.5b"}},
+    "naive": {},  # the llama-index baseline over the default settings' chunks (rag.eval.baseline)
+}
+DEFAULT_PRESETS = ("hybrid", "naive")
+
+
+@dataclass
+class EvalConfig:
+    name: str
+    settings: Settings
+    naive: bool = False
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def for_eval(settings: Settings, overrides: dict | None = None) -> Settings:
+    """The settings with ``overrides`` applied and the evaluation's own collection."""
+    merged = deep_merge(settings.model_dump(), overrides or {})
+    merged = deep_merge(merged, {"store": {"collection": EVAL_COLLECTION}})
+    return Settings(**merged)
+
+
+def preset_config(name: str, base: Settings) -> EvalConfig:
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; choose from: {', '.join(PRESETS)}")
+    return EvalConfig(name=name, settings=for_eval(base, PRESETS[name]), naive=name == "naive")
+
+
+def file_config(path: str | Path) -> EvalConfig:
+    """A TOML settings file is one configuration, named after the file."""
+    return EvalConfig(name=Path(path).stem, settings=for_eval(load_settings(path)))
+
+
+def resolve_configs(base_config: str | None, presets: list[str], files: list[str]) -> list[EvalConfig]:
+    """Files first, then presets; with neither, the default comparison (hybrid vs naive)."""
+    configs = [file_config(f) for f in files]
+    if presets or not files:
+        base = load_settings(base_config)
+        configs += [preset_config(p, base) for p in (presets or DEFAULT_PRESETS)]
+    names = [c.name for c in configs]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise InputError(f"configuration named twice: {', '.join(sorted(duplicates))} (rename a TOML file)")
+    return configs

@@ -1,0 +1,80 @@
+"""Write a run's results: report.json (everything), report.md (tables + failures), PNG charts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from rag.eval.plots import plot_latency, plot_metrics
+from rag.eval.summary import ABSTENTION_KEYS, ANSWER_KEYS, COLUMNS, RETRIEVAL_KEYS, format_value
+
+SPEED_KEYS = ("retrieve_p50", "retrieve_p95", "first_token_p50", "first_token_p95", "total_p50", "total_p95", "prompt_tokens", "tokens_per_s")
+
+
+def table(results, keys) -> list[str]:
+    keys = [k for k in keys if any(k in r.summary for r in results)]
+    lines = ["| config | " + " | ".join(COLUMNS[k][0] for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for r in results:
+        lines.append(f"| {r.name} | " + " | ".join(format_value(k, r.summary.get(k)) for k in keys) + " |")
+    return lines
+
+
+def failure_reasons(row: dict) -> list[str]:
+    """Why a question counts as failed: error, retrieval miss, must-include miss, wrong abstention."""
+    if "error" in row:
+        return [f"error: {row['error']}"]
+    metrics, reasons = row.get("metrics", {}), []
+    if metrics.get("hit@5") == 0.0:
+        reasons.append(f"no gold source in the top 5 (retrieved {', '.join(row.get('retrieved', [])[:5]) or 'nothing'})")
+    if metrics.get("must_include") == 0.0:
+        reasons.append("must-include missing")
+    if row.get("abstained") is True and row["answerable"]:
+        reasons.append(f"abstained on an answerable question ({row.get('abstain_reason', '')})")
+    if row.get("abstained") is False and not row["answerable"]:
+        reasons.append("answered an unanswerable question")
+    return reasons
+
+
+def _failure_lines(result) -> list[str]:
+    lines = []
+    for row in result.rows:
+        reasons = failure_reasons(row)
+        if not reasons:
+            continue
+        lines.append(f"- **{row['id']}** ({row['kind']}, {row['language']}) {row['question']}")
+        lines.append(f"  - {'; '.join(reasons)}; gold: {', '.join(row['gold_sources']) or 'none'}")
+        if row.get("answer") is not None:
+            lines.append(f"  - answer: {' '.join(str(row['answer']).split())[:300]}")
+        if row.get("abstained") and row.get("model_text"):
+            lines.append(f"  - model wrote: {' '.join(str(row['model_text']).split())[:300]}")
+    return lines or ["- none"]
+
+
+def markdown(results, meta: dict) -> str:
+    retrieval_only = meta["mode"] == "retrieval-only"
+    lines = [
+        "# Evaluation report", "",
+        f"- dataset: `{meta['dataset']}` ({meta['questions']} questions), corpus: `{meta['corpus']}`",
+        f"- mode: {meta['mode']}; created {meta['created']}",
+        "- retrieval metrics over answerable questions, on a ranking 5 passages deep (the naive baseline retrieves 2)", "",
+        "## Retrieval", "", *table(results, RETRIEVAL_KEYS), "",
+    ]
+    if not retrieval_only:
+        lines += ["## Answers", "", *table(results, ANSWER_KEYS + ABSTENTION_KEYS), "",
+                  "n.a.: not defined (the naive baseline cannot abstain).", ""]
+    lines += ["## Speed", "", *table(results, SPEED_KEYS + ("errors",)), "", "![metrics](metrics.png)", "", "![latency](latency.png)", ""]
+    for r in results:
+        lines += [f"## Failures: {r.name}", "", *[f"> {n}" for n in r.notes], *_failure_lines(r), ""]
+    return "\n".join(lines)
+
+
+def write_report(results, meta: dict, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "report.json", "md": out_dir / "report.md"}
+    payload = {**meta, "configs": [asdict(r) for r in results]}
+    paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    paths["md"].write_text(markdown(results, meta), encoding="utf-8")
+    paths["metrics_png"] = plot_metrics(results, out_dir / "metrics.png")
+    paths["latency_png"] = plot_latency(results, out_dir / "latency.png", meta["mode"] == "retrieval-only")
+    return paths

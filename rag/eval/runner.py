@@ -1,0 +1,208 @@
+"""Run every question of the set through one configuration and record a row per question.
+
+Retrieval metrics always come from a ranking at least 5 deep (``search`` with
+k = max(5, retrieval.k)), so hit@5 means the same in ``--retrieval-only`` runs, in full runs
+and for every k preset; the answer itself sees the configuration's own k passages.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from rag.eval import metrics as m
+from rag.eval.dataset import EvalItem
+from rag.eval.presets import EvalConfig
+from rag.eval.summary import summarize
+from rag.eval.support import EmbeddingJudge, cited_sentences, lexical_supports, strip_markers
+from rag.prompting import build_messages, detect_language
+
+log = logging.getLogger(__name__)
+
+RANK_DEPTH = 5
+SECRETS = {"ui": True, "llm": {"api_key"}}  # never written into a report someone may share
+# Not a dataset question: warming up on the first question would leave its whole prompt in
+# llama.cpp's cache and make its first token look instant.
+WARM_UP_QUESTION = "Qui a rencontré qui ?"
+
+
+@dataclass
+class ConfigResult:
+    name: str
+    naive: bool
+    settings: dict
+    summary: dict
+    rows: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What one system produced for one question, in the shape the metrics need."""
+
+    ranking: list[str]  # article id of each retrieved passage, in rank order
+    chunk_ids: list[str]
+    timings: dict
+    text: str | None = None
+    abstained: bool | None = None  # None: the system cannot abstain (naive baseline)
+    abstain_reason: str = ""
+    model_text: str = ""  # the LLM's raw text before validation, where the pipeline keeps it
+    cited: list[tuple[str, list]] = field(default_factory=list)  # (sentence, passages it cites)
+    citations: list[dict] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def prepare_corpus(services, corpus: Path) -> list[str]:
+    """Ingest the corpus (idempotent) and drop articles that are no longer in it; returns its ids."""
+    from rag import ingest, remove
+
+    report = ingest(services, [corpus], progress=False)
+    ids = set(report.added) | set(report.replaced) | set(report.unchanged)
+    for article in services.store.articles():
+        if article["id"] not in ids:
+            remove(services, article["id"])
+    return sorted(ids)
+
+
+class PipelineSystem:
+    """The project's pipeline: ``rag.answer`` (retrieval, prompt, citations, abstention)."""
+
+    def __init__(self, services):
+        self.services = services
+        self.judge = EmbeddingJudge(services.embedder, services.store)
+        self.depth = max(RANK_DEPTH, services.settings.retrieval.k)
+
+    def rank(self, item: EvalItem) -> Outcome:
+        from rag import search
+        from rag.pipeline import retrieval_query
+
+        started = time.perf_counter()
+        passages = search(self.services, retrieval_query(item.question, item.history or None), k=self.depth)
+        seconds = time.perf_counter() - started
+        return Outcome([p.chunk.article_id for p in passages], [p.chunk.id for p in passages], {"retrieve_s": round(seconds, 3)})
+
+    def warm_up(self, retrieval_only: bool) -> None:
+        """Load the models and cache the (constant) system prompt, as a running server has, untimed."""
+        from rag import search
+
+        search(self.services, WARM_UP_QUESTION)
+        if not retrieval_only:
+            with self.services.lock:
+                for _ in self.services.llm.stream_chat(build_messages(WARM_UP_QUESTION, [], "fr"), 4):
+                    pass
+
+    def ask(self, item: EvalItem) -> Outcome:
+        from rag import answer
+
+        ranked = self.rank(item)
+        result = answer(self.services, item.question, item.history or None)
+        pairs = [] if result.abstained else cited_sentences(result.text, result.passages)
+        self.judge.prepare(pairs)
+        return Outcome(
+            ranking=ranked.ranking, chunk_ids=ranked.chunk_ids, timings=dict(result.timings), text=result.text,
+            abstained=result.abstained, abstain_reason=result.abstain_reason, cited=pairs,
+            model_text=getattr(result, "model_text", ""),
+            citations=[{"n": c.n, "source": c.passage.chunk.article_id, "chunk_id": c.passage.chunk.id} for c in result.citations],
+            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+        )
+
+
+class NaiveSystem:
+    """The llama-index baseline (rag.eval.baseline): top-2, default prompt, no citations."""
+
+    def __init__(self, services):
+        from rag.eval.baseline import NaiveBaseline
+
+        self.baseline = NaiveBaseline(services)
+        self.judge = None
+
+    def rank(self, item: EvalItem) -> Outcome:
+        started = time.perf_counter()
+        nodes = self.baseline.retrieve(item.question)
+        seconds = time.perf_counter() - started
+        articles = [n.node.metadata.get("article_id", "") for n in nodes]
+        return Outcome(articles, [n.node.node_id for n in nodes], {"retrieve_s": round(seconds, 3)})
+
+    def warm_up(self, retrieval_only: bool) -> None:
+        if retrieval_only:
+            self.baseline.retrieve(WARM_UP_QUESTION)
+        else:
+            self.baseline.ask(WARM_UP_QUESTION)
+
+    def ask(self, item: EvalItem) -> Outcome:
+        from rag.citations import split_sentences
+
+        r = self.baseline.ask(item.question)
+        return Outcome(
+            ranking=r.sources, chunk_ids=r.chunk_ids, timings=r.timings, text=r.text,
+            cited=[(strip_markers(s), []) for s in split_sentences(r.text)],
+            prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
+        )
+
+
+def retrieval_metrics(item: EvalItem, ranking: list[str]) -> dict:
+    if not item.answerable:
+        return {}
+    gold = set(item.gold_sources)
+    out = {f"hit@{k}": m.hit_at_k(ranking, gold, k) for k in (1, 3, 5)}
+    out["mrr"] = m.reciprocal_rank(ranking, gold, RANK_DEPTH)
+    out["ndcg@5"] = m.ndcg_at_k(ranking, gold, RANK_DEPTH)
+    return out
+
+
+def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
+    gold = set(item.gold_sources)
+    row: dict = {"must_include": None, "cites_gold": None, "language_ok": None}
+    if item.answerable and item.must_include:
+        row["must_include"] = float(m.must_include_ok(out.text, item.must_include))
+    if out.abstained:
+        return row
+    row["language_ok"] = float(detect_language(strip_markers(out.text)) == item.language)
+    if item.answerable:
+        row["cites_gold"] = float(m.cites_gold([c["source"] for c in out.citations], gold))
+    lexical = partial(lexical_supports, question=item.question)
+    row["cit_recall_lex"], row["cit_precision_lex"] = m.citation_recall_precision(out.cited, lexical)
+    emb = m.citation_recall_precision(out.cited, judge) if judge else (0.0, 0.0)
+    row["cit_recall_emb"], row["cit_precision_emb"] = emb
+    return row
+
+
+def evaluate(system, item: EvalItem, retrieval_only: bool) -> dict:
+    row = {"id": item.id, "kind": item.kind, "language": item.language, "question": item.question,
+           "answerable": item.answerable, "gold_sources": item.gold_sources}
+    try:
+        out = system.rank(item) if retrieval_only else system.ask(item)
+    except Exception as exc:  # noqa: BLE001 - one failing question must not lose the whole run
+        log.exception("question %s failed", item.id)
+        return {**row, "error": f"{exc.__class__.__name__}: {exc}"[:300], "metrics": {}}
+    row.update(retrieved=out.ranking, retrieved_chunks=out.chunk_ids, timings=out.timings)
+    row["metrics"] = retrieval_metrics(item, out.ranking)
+    if not retrieval_only:
+        row.update(answer=out.text, abstained=out.abstained, abstain_reason=out.abstain_reason, model_text=out.model_text,
+                   citations=out.citations, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens)
+        row["metrics"].update(answer_metrics(item, out, system.judge))
+    return row
+
+
+def run_config(config: EvalConfig, items: list[EvalItem], corpus: Path, retrieval_only=False, progress=True) -> ConfigResult:
+    from tqdm import tqdm
+
+    from rag import build_services
+
+    services = build_services(config.settings)
+    corpus_ids = prepare_corpus(services, corpus)
+    system = NaiveSystem(services) if config.naive else PipelineSystem(services)
+    system.warm_up(retrieval_only)
+    rows = [evaluate(system, item, retrieval_only) for item in tqdm(items, desc=config.name, unit="q", disable=not progress or None)]
+    unknown = sorted({g for i in items for g in i.gold_sources} - set(corpus_ids))
+    notes = [f"gold sources not in the corpus: {', '.join(unknown)}"] if unknown else []
+    settings = config.settings.model_dump(mode="json", exclude=SECRETS)
+    result = ConfigResult(config.name, config.naive, settings, summarize(rows, retrieval_only), rows, notes)
+    del system, services
+    gc.collect()  # free this configuration's LLM before the next one loads its own
+    return result

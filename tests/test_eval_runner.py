@@ -1,0 +1,102 @@
+import argparse
+import json
+
+import pytest
+
+from rag.errors import InputError
+from rag.eval.cli import run_eval_command
+from rag.eval.dataset import load_dataset
+
+A0, A4 = "000_31a72e92112284c7", "004_e36b65c31de3faa9"
+
+QUESTIONS = [
+    {"id": "t1", "question": "Où se trouve le cosmodrome de Vostotchny ?", "language": "fr", "answerable": True,
+     "gold_sources": [A0], "reference_answer": "En Extrême-Orient.", "must_include": [["Vostotchny"]], "kind": "single"},
+    {"id": "t2", "question": "Who will Putin receive in Sochi?", "language": "en", "answerable": True,
+     "gold_sources": ["no_such_article"], "reference_answer": "Lukashenko.", "must_include": [["Loukachenko", "Lukashenko"]], "kind": "single"},
+    {"id": "t3", "question": "Serait-ce sa première visite dans ce pays ?", "language": "fr", "answerable": True,
+     "gold_sources": [A4], "reference_answer": "Non.", "must_include": [["2000"]], "kind": "followup",
+     "history": [{"role": "user", "content": "Poutine a-t-il accepté de se rendre en Corée du Nord ?"}, {"role": "assistant", "content": "Oui."}]},
+    {"id": "t4", "question": "Comment s'appelle le conducteur du train blindé ?", "language": "fr", "answerable": False,
+     "gold_sources": [], "reference_answer": "", "must_include": [], "kind": "unanswerable"},
+]
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_EMBEDDER__BACKEND", "hashing")
+    monkeypatch.setenv("RAG_LLM__BACKEND", "fake")
+    monkeypatch.setenv("RAG_RETRIEVAL__MIN_DENSE_SCORE", "0")
+    dataset = tmp_path / "tiny.jsonl"
+    dataset.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS) + "\n", encoding="utf-8")
+    return tmp_path, dataset
+
+
+def rag_eval(*argv: str, config: str | None = None) -> int:
+    return run_eval_command(argparse.Namespace(config=config, eval_args=list(argv)))
+
+
+def test_full_run_writes_a_well_formed_report(env):
+    tmp, dataset = env
+    out = tmp / "out"
+    assert rag_eval("--dataset", str(dataset), "--preset", "hybrid", "--preset", "naive", "--out", str(out), "-q") == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {"created", "dataset", "corpus", "questions", "mode", "configs"} <= set(report)
+    hybrid, naive = report["configs"]
+    assert (hybrid["name"], naive["name"], naive["naive"]) == ("hybrid", "naive", True)
+    assert "ui" not in hybrid["settings"] and "api_key" not in hybrid["settings"]["llm"]  # no secrets in reports
+    for config in (hybrid, naive):
+        assert config["summary"]["errors"] == 0 and config["summary"]["questions"] == 4
+        assert {"hit@1", "hit@5", "mrr", "ndcg@5", "must_include", "cit_recall_lex", "total_p50", "tokens_per_s"} <= set(config["summary"])
+        row = config["rows"][0]
+        assert {"id", "kind", "answer", "abstained", "citations", "retrieved", "metrics", "timings"} <= set(row)
+    assert hybrid["summary"]["hit@5"] == pytest.approx(2 / 3)  # t2's gold article is not in the corpus
+    assert any("no_such_article" in n for n in hybrid["notes"])
+    assert hybrid["summary"]["abstain_recall"] == 0.0 and hybrid["summary"]["false_abstention"] == 0.0
+    assert hybrid["rows"][0]["citations"] and hybrid["summary"]["cit_recall_lex"] > 0.5
+    assert naive["summary"]["abstain_precision"] is None and naive["summary"]["cit_recall_lex"] == 0.0
+    assert all(len(r["retrieved"]) == 2 for r in naive["rows"])  # llama-index's default top-k
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| config | hit@1 | hit@3 | hit@5 | MRR@5 | nDCG@5 |" in md and "| naive |" in md
+    assert "## Failures: hybrid" in md and "**t2**" in md
+    for png in ("metrics.png", "latency.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_retrieval_only_and_hit5_floor(env, capsys):
+    tmp, dataset = env
+    args = ("--dataset", str(dataset), "--preset", "dense", "--preset", "naive", "--retrieval-only", "-q")
+    assert rag_eval(*args, "--out", str(tmp / "a"), "--min-hit5", "0.7") == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: hit@5 of dense is 0.667, below the floor 0.700"
+    assert rag_eval("--", *args, "--out", str(tmp / "b"), "--min-hit5", "0.5") == 0
+    report = json.loads((tmp / "b" / "report.json").read_text(encoding="utf-8"))
+    assert report["mode"] == "retrieval-only"
+    dense = report["configs"][0]
+    assert dense["settings"]["retrieval"]["mode"] == "dense" and dense["settings"]["store"]["collection"] == "eval"
+    assert "answer" not in dense["rows"][0] and "must_include" not in dense["summary"]
+    assert "## Answers" not in (tmp / "b" / "report.md").read_text(encoding="utf-8")
+
+
+def test_bad_dataset_line_is_one_clear_error(env):
+    tmp, dataset = env
+    bad = tmp / "bad.jsonl"
+    bad.write_text(dataset.read_text(encoding="utf-8") + '{"id": "t9", "question": "?"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.jsonl:5: 'language' must be one of"):
+        rag_eval("--dataset", str(bad), "--retrieval-only")
+    with pytest.raises(InputError, match="unknown preset 'bm42'"):
+        rag_eval("--dataset", str(dataset), "--preset", "bm42", "--retrieval-only")
+
+
+def test_generate_drafts_reviewable_questions(env, monkeypatch):
+    tmp, _ = env
+    monkeypatch.setenv("RAG_LLM__FAKE_SCRIPT", json.dumps(["Q: Où Kim a-t-il rencontré Poutine ?\nA: À Vostotchny.", "pas de question"]))
+    out = tmp / "draft.jsonl"
+    assert rag_eval("generate", "--n", "4", "--out", str(out), "-q") == 0
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# DRAFT") and "Review every line" in first
+    items = load_dataset(out)
+    assert len(items) == 2  # the script alternates a good reply and one that is skipped
+    assert all(i.synthetic and i.answerable and len(i.gold_sources) == 1 for i in items)
+    assert items[0].question == "Où Kim a-t-il rencontré Poutine ?" and items[0].reference_answer == "À Vostotchny."
