@@ -27,7 +27,9 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# The retrieval-only evaluation of the dev set gates hit@5 (floor in .ci/eval_floor.txt), then the tests.
 test: setup browser
+	$(VENV)/bin/rag eval --retrieval-only --preset hybrid --min-hit5 $$(cat .ci/eval_floor.txt) --out $(VENV)/eval-ci -q
 	$(PY) -m pytest -q
 
 test-fast: setup

