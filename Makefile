@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # llama.cpp is built from source (sdist only); skipping the LLaVA tools halves the build.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: setup run test test-fast test-slow browser eval-retrieval clean
+.PHONY: setup run test test-fast test-slow browser eval-retrieval bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ test-slow: setup browser
 
 eval-retrieval: setup
 	$(VENV)/bin/rag eval --retrieval-only --preset hybrid --min-hit5 $$(cat .ci/eval_floor.txt)
+
+# Benchmarks (README "Performance"): tables on stdout, JSON in bench/results/. Run on an idle machine.
+bench: setup
+	$(PY) -m bench.run_all
+
+bench-quick: setup
+	$(PY) -m bench.run_all --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info

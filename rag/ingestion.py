@@ -106,12 +106,12 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
             bar.set_postfix(added=len(report.added), replaced=len(report.replaced), unchanged=len(report.unchanged), skipped=len(report.skipped))
         batcher.flush()
     report.seconds = time.perf_counter() - started
-    services.retriever.invalidate()
+    services.retriever.invalidate(report.added + report.replaced)  # only these need re-indexing
     log.info("ingest: %s", report.summary())
     return report
 
 
 def remove(services, article_id: str) -> int:
     removed = services.store.delete_article(article_id)
-    services.retriever.invalidate()
+    services.retriever.invalidate([article_id])
     return removed

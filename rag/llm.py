@@ -9,6 +9,7 @@ Heavy imports happen inside each factory, so the fake needs none of them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,9 @@ class LlamaCppLLM:
         from rag.model_files import resolve_gguf
 
         source = resolve_gguf(cfg.model, models_dir)
-        common = dict(n_ctx=cfg.n_ctx, n_threads=cfg.n_threads or None, n_batch=256, verbose=False)
+        # llama-cpp-python's default generates on half the cores; on 2 cores both measured 1.5x faster
+        threads = cfg.n_threads or os.cpu_count() or 1
+        common = dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=256, verbose=False)
         try:
             if isinstance(source, tuple):  # hub model: only for users who have internet
                 self._llm = Llama.from_pretrained(repo_id=source[0], filename=source[1], **common)

@@ -59,7 +59,9 @@ class Services:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder, self.settings.retrieval, self.reranker)
+        # The BM25 index is saved there, so a new process loads it instead of tokenizing the whole corpus.
+        keyword_dir = self.settings.data_dir / "keyword"
+        return Retriever(self.store, self.embedder, self.settings.retrieval, self.reranker, cache_dir=keyword_dir)
 
     @cached_property
     def llm(self):
