@@ -52,6 +52,29 @@ def clean_markers(text: str, shown: int) -> str:
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
 
 
+# Words a model uses to point at a passage rather than to say something ("C'est le passage [2].").
+_POINTER_WORDS = frozenset(
+    "cest passage passages source sources extrait selon voir indique indiquee mentionne stated mentioned according "
+    "this that see shown given found identified said".split()
+)
+
+
+def attach_orphan_markers(text: str) -> str:
+    """Move the markers of a sentence that only points at a passage onto the sentence before it."""
+    sentences = split_sentences(text)
+    kept: list[str] = []
+    for sentence in sentences:
+        markers = _MARKER.findall(sentence)
+        words = content_words(_MARKER.sub(" ", sentence)) - _POINTER_WORDS
+        if kept and markers and not words:
+            body = kept[-1].rstrip()
+            end = body[-1] if body and body[-1] in ".!?" else ""
+            kept[-1] = f"{body[: len(body) - len(end)].rstrip()} {' '.join(f'[{m}]' for m in markers)}{end}"
+        else:
+            kept.append(sentence)
+    return " ".join(kept) if len(kept) != len(sentences) else text
+
+
 def says_dont_know(text: str) -> bool:
     return bool(_DONT_KNOW.search(text[:300]))
 
@@ -96,7 +119,9 @@ def sentence_support(sentence: str, cited: list[Passage], question: str = "") ->
     asked = content_words(question)
     words = {w for w in content_words(sentence) if not _stem_match(w, asked)}
     lexical = sum(_stem_match(w, vocab) for w in words) / len(words) if words else 0.0
-    return Support(lexical=lexical, numbers_ok=numbers_in(sentence) <= numbers_in(source), novel=len(words))
+    # numbers the question itself gives ("le vendredi 15 septembre") are not claims
+    numbers_ok = numbers_in(sentence) <= numbers_in(source) | numbers_in(question)
+    return Support(lexical=lexical, numbers_ok=numbers_ok, novel=len(words))
 
 
 def embedding_support(sentence: str, cited: list[Passage], embedder) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from rag.citations import (
-    answer_support, build_citations, cited_sentences, clean_markers, embedding_support, says_dont_know, sentence_support,
+    answer_support, attach_orphan_markers, build_citations, cited_sentences, clean_markers, embedding_support, says_dont_know, sentence_support,
 )
 from rag.prompting import ABSTAIN_TEXT, build_messages, detect_language
 from rag.types import Answer, Passage
@@ -77,7 +77,7 @@ def _cross_lingual_support(answer: Answer, embedder) -> bool:
 def finalize(answer: Answer, raw_text: str, embedder=None) -> Answer:
     """Validate the model's text: hallucinated citation numbers dropped, unsupported answers abstain."""
     answer.model_text = raw_text
-    text = clean_markers(raw_text, len(answer.passages))
+    text = attach_orphan_markers(clean_markers(raw_text, len(answer.passages)))
     answer.text = text
     if not text or says_dont_know(text):
         return _abstain(answer, "the model found no answer in the passages")

@@ -51,3 +51,18 @@ def test_answer_that_only_restates_the_question_has_no_support():
     assert lexical == 0.0
     lexical, _ = answer_support("Il est parti dimanche soir de Pyongyang [1].", ps, "Quand Kim est-il parti ?")
     assert lexical == 1.0
+
+
+def test_a_sentence_that_only_points_at_a_passage_gives_its_marker_to_the_previous_one():
+    from rag.citations import attach_orphan_markers
+
+    assert attach_orphan_markers("Kim est venu en train blindé. C'est le passage [2].") == "Kim est venu en train blindé [2]."
+    assert attach_orphan_markers("The speed is 60 km/h. This is stated in passage [1].") == "The speed is 60 km/h [1]."
+    unchanged = "Kim est venu en train [1]. Poutine l'attendait à Vostotchny [2]."
+    assert attach_orphan_markers(unchanged) == unchanged
+
+
+def test_numbers_given_by_the_question_are_not_claims():
+    ps = passages("Poutine sera vendredi à Sotchi où il recevra Loukachenko.")
+    _, ok = answer_support("Il sera à Sotchi le vendredi 15 septembre [1].", ps, "Où sera Poutine le vendredi 15 septembre ?")
+    assert ok
