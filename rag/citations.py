@@ -15,7 +15,8 @@ from rag.keyword import STOPWORDS
 from rag.types import Citation, Passage
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"“(])")
+# A sentence ends at . ! ? … before a capital, unless the dot closes an initial or a title ("M. Kim").
+_SENTENCE = re.compile(r"(?<![\s(][A-Z]\.)(?<!^[A-Z]\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<=[.!?…])\s+(?=[A-ZÀ-Ý«\"“(])")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*")
 

@@ -2,7 +2,7 @@
 
 For each question (a fresh page, so no follow-up context): time from pressing Enter to the
 sources panel filling, to the first answer token, and to the finished answer (marker or
-abstention badge). Prints a table and the medians; saves a screenshot of the last answer.
+abstention badge). Prints a table and the medians; saves a screenshot of each answer.
 
     .venv/bin/python scripts/ui_latency.py --n 10 --out /tmp/ui-latency
 """
@@ -33,7 +33,7 @@ def wait(page, js: str, timeout_s: float = 180) -> float:
     return time.perf_counter()
 
 
-def one(page, url: str, question: str) -> dict:
+def one(page, url: str, question: str, shot: Path) -> dict:
     page.goto(url)
     box = page.locator("#question textarea")
     box.fill(question)
@@ -42,8 +42,12 @@ def one(page, url: str, question: str) -> dict:
     sources = wait(page, "document.querySelectorAll('#sources .src-card').length > 0")
     last_bot = "(() => { const b = document.querySelectorAll('#chat .bot, #chat [data-testid=\"bot\"]'); return b.length ? b[b.length-1] : null; })()"
     first = wait(page, f"(() => {{ const b = {last_bot}; return b && !b.querySelector('.working') && b.innerText.trim().length > 0; }})()")
-    done = wait(page, "document.querySelector('#chat a.cite') || document.querySelector('#chat .badge-abstain')")
-    return {"question": question, "sources_s": sources - t0, "first_token_s": first - t0, "answer_s": done - t0}
+    # finished = the sources panel no longer says the answer is being written (validation done)
+    done = wait(page, "document.querySelector('#sources .src-card') && !document.querySelector('#sources .working')")
+    page.screenshot(path=str(shot), full_page=True)
+    abstained = page.locator("#chat .badge-abstain").count() > 0
+    return {"question": question, "sources_s": sources - t0, "first_token_s": first - t0, "answer_s": done - t0,
+            "abstained": abstained, "screenshot": str(shot)}
 
 
 def main() -> None:
@@ -70,16 +74,16 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        for q in questions(args.n):
-            rows.append(one(page, url, q))
-            print(f"{rows[-1]['sources_s']:6.2f} {rows[-1]['first_token_s']:6.2f} {rows[-1]['answer_s']:6.2f}  {q[:70]}", flush=True)
-        page.screenshot(path=str(out / "last-answer.png"), full_page=True)
+        for i, q in enumerate(questions(args.n), start=1):
+            rows.append(one(page, url, q, out / f"answer-{i:02d}.png"))
+            r = rows[-1]
+            print(f"{r['sources_s']:6.2f} {r['first_token_s']:6.2f} {r['answer_s']:6.2f} {'abstained' if r['abstained'] else 'answered '}  {q[:60]}", flush=True)
         browser.close()
     demo.close()
     med = {k: round(statistics.median(r[k] for r in rows), 2) for k in ("sources_s", "first_token_s", "answer_s")}
     print(f"median over {len(rows)} questions: sources {med['sources_s']} s, first token {med['first_token_s']} s, answer {med['answer_s']} s")
     (out / "ui_latency.json").write_text(json.dumps({"rows": rows, "median": med}, indent=1, ensure_ascii=False))
-    print(f"screenshot: {out / 'last-answer.png'}")
+    print(f"screenshots: {out}/answer-NN.png")
 
 
 if __name__ == "__main__":
