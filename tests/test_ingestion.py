@@ -64,3 +64,10 @@ def test_empty_store_ingests_the_seeds_on_first_use(make_services):
     services = make_services()
     ensure_corpus(services, progress=False)
     assert len(services.store.articles()) == 5
+
+
+def test_reading_the_whole_store_pages_through_it(seeded):
+    store = seeded.store
+    ids = sorted(c.id for c in store.all_chunks())
+    paged = store._get_all(["metadatas"], page=7)
+    assert sorted(paged["ids"]) == ids and len(paged["metadatas"]) == len(ids)

@@ -147,10 +147,22 @@ class ChromaStore:
     def count(self) -> int:
         return self.collection.count() if self.exists() else 0
 
-    def _all_metadata(self) -> tuple[list[str], list[dict]]:
+    def _get_all(self, include: list[str], page: int = 5000) -> dict[str, list]:
+        """Everything, in pages: one get() of 100k records overflows SQLite's variable limit."""
+        out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
         if not self.exists():
-            return [], []
-        got = self.collection.get(include=["metadatas"])
+            return out
+        offset = 0
+        while True:
+            got = self.collection.get(include=include, limit=page, offset=offset)
+            for key in out:
+                out[key].extend(got[key])
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def _all_metadata(self) -> tuple[list[str], list[dict]]:
+        got = self._get_all(["metadatas"])
         return got["ids"], got["metadatas"]
 
     def article_states(self) -> dict[str, ArticleState]:
@@ -170,9 +182,7 @@ class ChromaStore:
         return sorted(rows.values(), key=lambda r: r["id"])
 
     def all_chunks(self) -> list[Chunk]:
-        if not self.exists():
-            return []
-        got = self.collection.get(include=["documents", "metadatas"])
+        got = self._get_all(["documents", "metadatas"])
         chunks = [Chunk.from_store(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: (c.article_id, c.n))
 
