@@ -97,9 +97,15 @@ def numbers_in(text: str) -> set[str]:
     return {re.sub(r"\D", "", n) for n in _NUMBER.findall(_MARKER.sub(" ", text))}
 
 
+def _same_stem(a: str, b: str) -> bool:
+    """Inflection-tolerant: 'sanctions'~'sanction', 'fire'~'fired': a shared prefix of 5 letters,
+    or of the whole shorter word when it has 4."""
+    shorter = min(len(a), len(b))
+    return shorter >= 4 and a[: min(5, shorter)] == b[: min(5, shorter)]
+
+
 def _stem_match(word: str, vocabulary: set[str]) -> bool:
-    """Inflection-tolerant: 'sanctions'~'sanction', 'accompagné'~'accompagnés' share 5-letter stems."""
-    return word in vocabulary or (len(word) >= 5 and any(v.startswith(word[:5]) for v in vocabulary))
+    return word in vocabulary or any(_same_stem(word, v) for v in vocabulary)
 
 
 @dataclass

@@ -66,3 +66,10 @@ def test_numbers_given_by_the_question_are_not_claims():
     ps = passages("Poutine sera vendredi à Sotchi où il recevra Loukachenko.")
     _, ok = answer_support("Il sera à Sotchi le vendredi 15 septembre [1].", ps, "Où sera Poutine le vendredi 15 septembre ?")
     assert ok
+
+
+def test_an_english_answer_that_echoes_the_question_adds_nothing():
+    ps = passages("La Corée du Nord a tiré mercredi un missile balistique non identifié.")
+    question = "What did North Korea fire on Wednesday while Kim was in Russia?"
+    lexical, _ = answer_support("North Korea fired on Wednesday while Kim was in Russia [1].", ps, question)
+    assert lexical == 0.0
