@@ -50,3 +50,13 @@ def seed_copy(tmp_path) -> Path:
     for f in SEEDS.glob("*.txt"):
         shutil.copy(f, dest / f.name)
     return dest
+
+
+@pytest.fixture
+def fake_env(tmp_path, monkeypatch):
+    """RAG_* variables for CLI tests: a temp data dir, the hashing embedder and the scripted LLM."""
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_EMBEDDER__BACKEND", "hashing")
+    monkeypatch.setenv("RAG_LLM__BACKEND", "fake")
+    monkeypatch.setenv("RAG_RETRIEVAL__MIN_DENSE_SCORE", "0")
+    return tmp_path

@@ -8,12 +8,8 @@ from conftest import SEEDS
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RAG_EMBEDDER__BACKEND", "hashing")
-    monkeypatch.setenv("RAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("RAG_RETRIEVAL__MIN_DENSE_SCORE", "0")
-    return tmp_path
+def env(fake_env):
+    return fake_env
 
 
 def lines(capsys):

@@ -23,11 +23,7 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RAG_EMBEDDER__BACKEND", "hashing")
-    monkeypatch.setenv("RAG_LLM__BACKEND", "fake")
-    monkeypatch.setenv("RAG_RETRIEVAL__MIN_DENSE_SCORE", "0")
+def env(fake_env, tmp_path):
     dataset = tmp_path / "tiny.jsonl"
     dataset.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in QUESTIONS) + "\n", encoding="utf-8")
     return tmp_path, dataset
