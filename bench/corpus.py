@@ -9,19 +9,18 @@ store is built in minutes instead of hours of embedding.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 
+from rag.text import split_sentences
 from rag.types import Chunk
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DIM = 384  # multilingual-e5-small and the hashing fake
 CHUNKS_PER_ARTICLE = 8
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
 def seed_articles():
@@ -42,7 +41,7 @@ def seed_chunks(chunk_size: int = 80, chunk_overlap: int = 15) -> list[Chunk]:
 def seed_sentences() -> list[str]:
     out = []
     for article in seed_articles():
-        out += [s.strip() for s in _SENTENCE.split(" ".join(article.text.split())) if len(s.split()) >= 4]
+        out += [s for s in split_sentences(" ".join(article.text.split())) if len(s.split()) >= 4]
     return out
 
 

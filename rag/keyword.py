@@ -7,7 +7,7 @@ Tokenizing (fold, split, stem) is most of what building the index costs, so an i
 built from a ``previous`` one: chunks whose text is unchanged keep their token ids and only new
 text is tokenized; bm25s then re-indexes the token ids, which is several times faster. An index
 also saves to and loads from one ``.npz`` file (no pickle), so a new process need not tokenize
-the whole corpus again. Keeping it in step with the store is the retriever's job.
+the whole corpus again. :class:`KeywordSync` keeps it in step with the store.
 """
 
 from __future__ import annotations
@@ -15,35 +15,23 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
+import hashlib
+import threading
 from itertools import chain
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
-from rag.embedding import fold
+from rag.text import STOPWORDS, words
 from rag.types import Chunk
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 FORMAT = 1  # of the saved file; another value is ignored (rebuilt)
 _CHUNK_FIELDS = ("id", "article_id", "n", "text", "start", "end", "title", "date", "url", "article_hash")
 
-# Short lists on purpose: the folded forms of the commonest French and English function words.
-STOPWORDS = frozenset(
-    """
-    a au aux avec ce ces cette dans de des du elle en et eux il ils je la le les leur lui ma mais me meme mes moi mon
-    ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j
-    l m n s t y est sont ete etre avait avoir ont a-t-il quel quelle quels quelles quoi comment combien pourquoi ou
-    lors apres avant selon entre plus tres aussi dont cela ceci
-    the of and to in is was were be been are for on at by with from as that this these those it its an or not what
-    which who whom whose when where why how did does do has have had will would can could about into than then there
-    """.split()
-)
-
-
 def keyword_tokens(text: str, stemmer=None) -> list[str]:
-    words = [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return stemmer.stemWords(words) if stemmer is not None else words
+    kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return stemmer.stemWords(kept) if stemmer is not None else kept
 
 
 def indexed_text(chunk: Chunk) -> str:
@@ -165,3 +153,93 @@ class KeywordIndex:
             logging.getLogger(__name__).info("ignoring the saved keyword index %s: %s", path, exc)
             return None
         return cls._from_saved(chunks, token_ids, words), meta
+
+
+def _chunk_order(chunk: Chunk) -> tuple[str, int]:
+    return chunk.article_id, chunk.n
+
+
+class KeywordSync:
+    """Keeps the BM25 index in step with the store, without rebuilding it from scratch each time.
+
+    Every query costs one ``count()``; a different count means another process wrote. After a
+    change, only the changed articles are fetched and tokenized (the caller of ``invalidate`` may
+    name them; otherwise the stored article hashes tell) and bm25s re-indexes the cached token ids.
+    Beyond ``max_delta`` of the articles, or when the counts still disagree, everything is fetched
+    again (tokens are still reused). With a ``cache_dir`` the index is saved after a full build and
+    a new process starts from the file, then catches up with what changed since.
+    Limit: another process replacing an article by one with as many chunks leaves the count equal,
+    so it is seen at the next change of count, ingest in this process, or start.
+    """
+
+    def __init__(self, store, cache_dir: Path | None = None, max_delta: float = 0.10):
+        self.store = store
+        self.max_delta = max_delta
+        digest = hashlib.sha1(str(store.where).encode()).hexdigest()[:10]
+        self.path = Path(cache_dir) / f"{store.name}-{digest}.npz" if cache_dir else None
+        self._index: KeywordIndex | None = None
+        self._dirty = False
+        self._changed: set[str] | None = set()  # articles named by invalidate(); None: unknown
+        self._lock = threading.Lock()
+
+    def invalidate(self, article_ids: Iterable[str] | None = None) -> None:
+        with self._lock:
+            self._dirty = True
+            self._changed = None if article_ids is None or self._changed is None else self._changed | set(article_ids)
+
+    def current(self) -> KeywordIndex:
+        with self._lock:
+            count = self.store.count()
+            if not count:
+                if self._index is None or self._index.chunks:
+                    self._index = KeywordIndex([])
+            elif self._index is None:
+                self._index = self._first()
+            elif self._dirty or count != len(self._index.chunks):
+                self._index = self._refreshed(self._index, self._changed if self._dirty else None)
+            self._dirty, self._changed = False, set()
+            return self._index
+
+    def _first(self) -> KeywordIndex:
+        loaded = KeywordIndex.load(self.path) if self.path and self.path.exists() else None
+        if loaded is None or loaded[1].get("collection") != self.store.name or loaded[1].get("where") != str(self.store.where):
+            return self._full(None)
+        refreshed = self._refreshed(loaded[0], None)
+        if refreshed is not loaded[0]:
+            self._save(refreshed)
+        return refreshed
+
+    def _refreshed(self, index: KeywordIndex, changed: set[str] | None) -> KeywordIndex:
+        guessed = changed is None
+        new = self._apply(index, self._changed_articles(index) if guessed else changed)
+        if len(new.chunks) != self.store.count() and not guessed:  # someone else wrote too
+            new = self._apply(new, self._changed_articles(new))
+        return new if len(new.chunks) == self.store.count() else self._full(new)
+
+    def _apply(self, index: KeywordIndex, changed: set[str]) -> KeywordIndex:
+        if not changed:
+            return index
+        articles = len({c.article_id for c in index.chunks}) or 1
+        if len(changed) > self.max_delta * articles:
+            return self._full(index)
+        kept = [c for c in index.chunks if c.article_id not in changed]
+        return KeywordIndex(sorted(kept + self.store.chunks_of(changed), key=_chunk_order), previous=index)
+
+    def _full(self, previous: KeywordIndex | None) -> KeywordIndex:
+        index = KeywordIndex(self.store.all_chunks(), previous=previous)
+        self._save(index)
+        return index
+
+    def _save(self, index: KeywordIndex) -> None:
+        if self.path is None:
+            return
+        try:
+            index.save(self.path, {"collection": self.store.name, "where": str(self.store.where)})
+        except OSError as exc:  # a cache: failing to write it only costs the next start some seconds
+            log.warning("cannot save the keyword index to %s: %s", self.path, exc)
+
+    def _changed_articles(self, index: KeywordIndex) -> set[str]:
+        """Articles whose stored content hash differs from the index's, or that are gone."""
+        stored = self.store.article_hashes()
+        mine = {c.article_id: c.article_hash for c in index.chunks if c.n == 0}
+        return {a for a, h in stored.items() if mine.get(a) != h} | (mine.keys() - stored.keys())

@@ -66,7 +66,7 @@ class LlamaCppLLM:
             from llama_cpp import Llama
         except ImportError:
             raise ModelError("llama-cpp-python is not installed; run: make setup (or pip install llama-cpp-python)") from None
-        from rag.model_files import resolve_gguf
+        from rag.models.files import resolve_gguf
 
         source = resolve_gguf(cfg.model, models_dir)
         # bench/llm_speed.py on 2 cores: generating on all cores 1.29x the tokens/s of llama-cpp's default

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Iterator
 
 from rag.errors import InputError
+from rag.text import first_sentence
 from rag.types import Article
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 _DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-# A sentence ends at . ! ? … unless the dot closes an initial or a title ("M. Poutine", "MM. Kim").
-_SENTENCE_END = re.compile(r"(?<![\s(][A-Z]\.)(?<!^[A-Z]\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<=[.!?…])\s+")
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,7 @@ def safe_id(raw: str) -> str:
 
 
 def derive_title(text: str, limit: int = 140) -> str:
-    first_line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0]
+    sentence = first_sentence(text)
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 

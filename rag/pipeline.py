@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from rag.citations import (
-    answer_support, attach_orphan_markers, build_citations, cited_sentences, clean_markers, embedding_support, says_dont_know, sentence_support,
+    answer_support, attach_orphan_markers, build_citations, clean_markers, embedding_support, sentence_citations, sentence_support,
 )
-from rag.prompting import ABSTAIN_TEXT, build_messages, detect_language
+from rag.prompting import ABSTAIN_TEXT, build_messages
+from rag.text import detect_language, says_dont_know
 from rag.types import Answer, Passage
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ def _abstain(answer: Answer, reason: str) -> Answer:
 
 def _cross_lingual_support(answer: Answer, embedder) -> bool:
     """An English answer over French passages shares few words with them: compare meanings instead."""
-    for sentence, cited in cited_sentences(answer.text, answer.passages):
-        if detect_language(" ".join(p.chunk.text for p in cited)) == answer.language:
+    for sentence, cited in sentence_citations(answer.text, answer.passages):
+        if not cited or detect_language(" ".join(p.chunk.text for p in cited)) == answer.language:
             continue
         if sentence_support(sentence, cited, answer.question).novel and embedding_support(sentence, cited, embedder) >= MIN_CROSS_LINGUAL_COSINE:
             return True

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import threading
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-from rag.embedding import Embedder, fold
-from rag.keyword import KeywordIndex
+from rag.embedding import Embedder
+from rag.keyword import KeywordIndex, KeywordSync
 from rag.settings import RetrievalSettings
+from rag.text import words
 from rag.types import Chunk, Passage
 
 log = logging.getLogger(__name__)
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
 
 def rrf_fuse(rankings: list[list[Chunk]], k: int = 60, weights: list[float] | None = None) -> list[tuple[Chunk, float]]:
     """Reciprocal rank fusion (Cormack et al. 2009): score(d) = sum over rankings of w / (k + rank)."""
@@ -34,8 +29,8 @@ def rrf_fuse(rankings: list[list[Chunk]], k: int = 60, weights: list[float] | No
 
 
 def shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
-    words = _WORD.findall(fold(text))
-    return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
+    folded = words(text)
+    return {tuple(folded[i : i + size]) for i in range(max(len(folded) - size + 1, 1))}
 
 
 def overlap(a: set, b: set) -> float:
@@ -56,107 +51,6 @@ def collapse_duplicates(passages: list[Passage], threshold: float) -> list[Passa
         elif passage.chunk.article_id != twin.chunk.article_id:
             twin.also_in.append(passage.chunk.id)
     return [p for p, _ in kept]
-
-
-def _chunk_order(chunk: Chunk) -> tuple[str, int]:
-    return chunk.article_id, chunk.n
-
-
-class KeywordSync:
-    """Keeps the BM25 index in step with the store, without rebuilding it from scratch each time.
-
-    Every query costs one ``count()``; a different count means another process wrote. After a
-    change, only the changed articles are fetched and tokenized (the caller of ``invalidate`` may
-    name them; otherwise the stored article hashes tell) and bm25s re-indexes the cached token ids.
-    Beyond ``max_delta`` of the articles, or when the counts still disagree, everything is fetched
-    again (tokens are still reused). With a ``cache_dir`` the index is saved after a full build and
-    a new process starts from the file, then catches up with what changed since.
-    Limit: another process replacing an article by one with as many chunks leaves the count equal,
-    so it is seen at the next change of count, ingest in this process, or start.
-    """
-
-    def __init__(self, store, cache_dir: Path | None = None, max_delta: float = 0.10):
-        self.store = store
-        self.max_delta = max_delta
-        digest = hashlib.sha1(str(store.where).encode()).hexdigest()[:10]
-        self.path = Path(cache_dir) / f"{store.name}-{digest}.npz" if cache_dir else None
-        self._index: KeywordIndex | None = None
-        self._dirty = False
-        self._changed: set[str] | None = set()  # articles named by invalidate(); None: unknown
-        self._lock = threading.Lock()
-
-    def invalidate(self, article_ids: Iterable[str] | None = None) -> None:
-        with self._lock:
-            self._dirty = True
-            self._changed = None if article_ids is None or self._changed is None else self._changed | set(article_ids)
-
-    def current(self) -> KeywordIndex:
-        with self._lock:
-            count = self.store.count()
-            if not count:
-                if self._index is None or self._index.chunks:
-                    self._index = KeywordIndex([])
-            elif self._index is None:
-                self._index = self._first()
-            elif self._dirty or count != len(self._index.chunks):
-                self._index = self._refreshed(self._index, self._changed if self._dirty else None)
-            self._dirty, self._changed = False, set()
-            return self._index
-
-    def _first(self) -> KeywordIndex:
-        loaded = KeywordIndex.load(self.path) if self.path and self.path.exists() else None
-        if loaded is None or loaded[1].get("collection") != self.store.name or loaded[1].get("where") != str(self.store.where):
-            return self._full(None)
-        refreshed = self._refreshed(loaded[0], None)
-        if refreshed is not loaded[0]:
-            self._save(refreshed)
-        return refreshed
-
-    def _refreshed(self, index: KeywordIndex, changed: set[str] | None) -> KeywordIndex:
-        guessed = changed is None
-        new = self._apply(index, self._changed_articles(index) if guessed else changed)
-        if len(new.chunks) != self.store.count() and not guessed:  # someone else wrote too
-            new = self._apply(new, self._changed_articles(new))
-        return new if len(new.chunks) == self.store.count() else self._full(new)
-
-    def _apply(self, index: KeywordIndex, changed: set[str]) -> KeywordIndex:
-        if not changed:
-            return index
-        articles = len({c.article_id for c in index.chunks}) or 1
-        if len(changed) > self.max_delta * articles:
-            return self._full(index)
-        kept = [c for c in index.chunks if c.article_id not in changed]
-        return KeywordIndex(sorted(kept + self._fetch_articles(changed), key=_chunk_order), previous=index)
-
-    def _full(self, previous: KeywordIndex | None) -> KeywordIndex:
-        index = KeywordIndex(self.store.all_chunks(), previous=previous)
-        self._save(index)
-        return index
-
-    def _save(self, index: KeywordIndex) -> None:
-        if self.path is None:
-            return
-        try:
-            index.save(self.path, {"collection": self.store.name, "where": str(self.store.where)})
-        except OSError as exc:  # a cache: failing to write it only costs the next start some seconds
-            log.warning("cannot save the keyword index to %s: %s", self.path, exc)
-
-    # Two reads the store interface lacks; they use the Chroma collection directly.
-    def _changed_articles(self, index: KeywordIndex) -> set[str]:
-        """Articles whose stored content hash (on chunk 0) differs from the index's, or that are gone."""
-        if not self.store.exists():
-            return {c.article_id for c in index.chunks}
-        heads = self.store.collection.get(where={"n": 0}, include=["metadatas"])["metadatas"]
-        stored = {m["article_id"]: m.get("article_hash", "") for m in heads}
-        mine = {c.article_id: c.article_hash for c in index.chunks if c.n == 0}
-        return {a for a, h in stored.items() if mine.get(a) != h} | (mine.keys() - stored.keys())
-
-    def _fetch_articles(self, article_ids: set[str]) -> list[Chunk]:
-        ids, out = sorted(article_ids), []
-        for i in range(0, len(ids), 500):
-            got = self.store.collection.get(where={"article_id": {"$in": ids[i : i + 500]}}, include=["documents", "metadatas"])
-            out += [Chunk.from_store(cid, d, m) for cid, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
-        return out
 
 
 class Retriever:

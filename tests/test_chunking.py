@@ -32,3 +32,17 @@ def test_hash_changes_with_text_or_chunking():
     cfg = ChunkingSettings()
     assert article_hash(article, cfg) == article_hash(article, cfg)
     assert article_hash(article, cfg) != article_hash(article, ChunkingSettings(chunk_size=50))
+
+
+def test_article_is_rebuilt_from_its_chunks(seeded):
+    from rag.chunking import join_chunks
+    from rag.types import Chunk
+
+    article = "Premier paragraphe. Il continue ici.\n\nDeuxième paragraphe, long. Fin."
+    pieces = [(0, 36), (20, 36), (25, 52), (38, len(article))]  # overlaps, a contained one, a gap
+    chunks = [Chunk(id=f"a:{n}", article_id="a", n=n, text=article[s:e], start=s, end=e) for n, (s, e) in enumerate(pieces)]
+    assert join_chunks(chunks) == article
+    article_id = seeded.store.articles()[0]["id"]
+    stored = seeded.store.article_chunks(article_id)
+    text = seeded.store.article_text(article_id)
+    assert all(c.text in text for c in stored) and len(text) <= sum(len(c.text) + 2 for c in stored)

@@ -7,7 +7,7 @@ from conftest import ROOT
 from rag.errors import InputError
 from rag.eval import metrics as m
 from rag.eval.dataset import load_dataset, parse_lines
-from rag.eval.support import cited_sentences, lexical_supports
+from rag.eval.support import judged_sentences, lexical_supports
 from rag.types import Chunk, Passage
 
 GOLD = {"A", "C"}
@@ -97,10 +97,10 @@ def _passage(text: str, cid: str = "a:0") -> Passage:
     return Passage(chunk=Chunk(id=cid, article_id=cid.split(":")[0], n=0, text=text, start=0, end=len(text)), score=1.0)
 
 
-def test_cited_sentences_and_lexical_judge():
+def test_judged_sentences_and_lexical_judge():
     p1 = _passage("Poutine a offert à Kim un gant de combinaison spatiale.", "a:0")
     p2 = _passage("Le train blindé roule à 60 km/h.", "b:0")
-    pairs = cited_sentences("Poutine a offert un gant spatial [1]. Le train roule à 80 km/h [2]. Voilà.", [p1, p2])
+    pairs = judged_sentences("Poutine a offert un gant spatial [1]. Le train roule à 80 km/h [2]. Voilà.", [p1, p2])
     assert [(s, [p.chunk.id for p in c]) for s, c in pairs] == [
         ("Poutine a offert un gant spatial.", ["a:0"]), ("Le train roule à 80 km/h.", ["b:0"]), ("Voilà.", [])]
     assert lexical_supports(pairs[0][0], [p1])

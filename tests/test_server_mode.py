@@ -120,7 +120,7 @@ def test_unreachable_server_is_one_clear_error(monkeypatch, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def small_model() -> Path:
     """Qwen2.5 0.5B, assembled once into the environment's models dir (module scope: before server_env moves the data dir)."""
-    from rag.model_files import PRESETS, ensure_preset
+    from rag.models.files import PRESETS, ensure_preset
 
     return ensure_preset(PRESETS["qwen2.5-0.5b"], load_settings().models_dir)
 

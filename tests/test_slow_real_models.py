@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from rag import answer, build_services, ingest, load_settings, search
-from rag.embedding import fold
+from rag.text import fold
 
 from conftest import SEEDS
 

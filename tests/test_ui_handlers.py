@@ -89,16 +89,6 @@ def test_malicious_article_is_escaped_everywhere(make_services, tmp_path):
     assert "&lt;script&gt;" in html and "onerror=&quot;" in html
 
 
-def test_article_is_rebuilt_from_its_chunks(seeded):
-    article = "Premier paragraphe. Il continue ici.\n\nDeuxième paragraphe, long. Fin."
-    pieces = [(0, 36), (20, 36), (25, 52), (38, len(article))]  # overlaps, a contained one, a gap
-    chunks = [Chunk(id=f"a:{n}", article_id="a", n=n, text=article[s:e], start=s, end=e) for n, (s, e) in enumerate(pieces)]
-    assert handlers.article_text(chunks) == article
-    stored = seeded.store.article_chunks(seeded.store.articles()[0]["id"])
-    text = handlers.article_text(stored)
-    assert all(c.text in text for c in stored) and len(text) <= sum(len(c.text) + 2 for c in stored)
-
-
 # -- chat callbacks ---------------------------------------------------------------------------
 
 def test_respond_shows_sources_before_the_first_token(seeded):

@@ -17,7 +17,7 @@ import gradio as gr
 
 from rag import RagError, ingest, remove, stream_answer
 from rag.errors import InputError
-from rag.types import Answer, Chunk, Passage
+from rag.types import Answer, Passage
 from ui import render
 
 UPLOAD_TYPES = (".txt", ".md", ".html", ".jsonl")
@@ -26,25 +26,9 @@ _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 # -- chat ---------------------------------------------------------------------------------
 
-def article_text(chunks: list[Chunk]) -> str:
-    """The article rebuilt from its overlapping chunks (their offsets say where each starts)."""
-    text, covered = "", 0
-    for chunk in sorted(chunks, key=lambda c: c.n):
-        if text and chunk.end <= covered:
-            continue
-        if text and chunk.start < covered:
-            text += chunk.text[covered - chunk.start:]
-        elif text:  # the gap is whitespace the chunker trimmed: a space or a paragraph break
-            text += (" " if chunk.start - covered <= 1 else "\n\n") + chunk.text
-        else:
-            text = chunk.text
-        covered = max(covered, chunk.end)
-    return text
-
-
 def article_texts(services, passages: list[Passage]) -> dict[str, str]:
     ids = dict.fromkeys(p.chunk.article_id for p in passages)
-    return {aid: article_text(services.store.article_chunks(aid)) for aid in ids}
+    return {aid: services.store.article_text(aid) for aid in ids}
 
 
 def _assistant(content: str) -> dict:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import html
 import re
 
-from rag.citations import content_words, split_sentences
+from rag.text import MARKER, content_words, split_sentences
 from rag.types import Answer, Passage
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 ABSTAIN_BADGE = "No answer in the articles"
 
 
@@ -35,7 +34,7 @@ def _marker_links(group: str, turn: int) -> str:
 def link_markers(text: str, turn: int) -> str:
     """Escape ``text`` and turn each [n] / [n, m] marker into superscript links to #src-<turn>-<n>."""
     pieces, last = [], 0
-    for match in _MARKER.finditer(text or ""):
+    for match in MARKER.finditer(text or ""):
         pieces.append(escape(text[last:match.start()]))
         pieces.append(_marker_links(match.group(1), turn))
         last = match.end()

@@ -10,10 +10,12 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import urlparse
 
 import numpy as np
 
+from rag.chunking import join_chunks
 from rag.errors import StoreError, StoreMismatchError
 from rag.types import Chunk
 
@@ -187,9 +189,28 @@ class ChromaStore:
         return sorted(chunks, key=lambda c: (c.article_id, c.n))
 
     def article_chunks(self, article_id: str) -> list[Chunk]:
-        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
-        chunks = [Chunk.from_store(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
-        return sorted(chunks, key=lambda c: c.n)
+        return self.chunks_of([article_id])
+
+    def chunks_of(self, article_ids: Iterable[str]) -> list[Chunk]:
+        """Every chunk of these articles, in article then chunk order."""
+        ids, out = sorted(set(article_ids)), []
+        if not self.exists():
+            return out
+        for i in range(0, len(ids), 500):  # bounded $in lists: SQLite limits the variables of one query
+            got = self.collection.get(where={"article_id": {"$in": ids[i : i + 500]}}, include=["documents", "metadatas"])
+            out += [Chunk.from_store(cid, d, m) for cid, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(out, key=lambda c: (c.article_id, c.n))
+
+    def article_hashes(self) -> dict[str, str]:
+        """article id -> content hash, read from each article's first chunk."""
+        if not self.exists():
+            return {}
+        heads = self.collection.get(where={"n": 0}, include=["metadatas"])["metadatas"]
+        return {m["article_id"]: m.get("article_hash", "") for m in heads}
+
+    def article_text(self, article_id: str) -> str:
+        """The article as it was ingested, rebuilt from its stored chunks."""
+        return join_chunks(self.article_chunks(article_id))
 
     def vectors(self, ids: list[str]) -> np.ndarray:
         got = self.collection.get(ids=ids, include=["embeddings"])

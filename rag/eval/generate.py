@@ -17,7 +17,7 @@ from pathlib import Path
 from rag.chunking import Chunker
 from rag.errors import InputError
 from rag.loading import Skipped, iter_articles
-from rag.prompting import detect_language
+from rag.text import detect_language
 
 log = logging.getLogger(__name__)
 

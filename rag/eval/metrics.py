@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence, TypeVar
 
-from rag.embedding import fold
+from rag.text import fold
 
 T = TypeVar("T")
 

@@ -16,10 +16,12 @@ from pathlib import Path
 
 from rag.eval import metrics as m
 from rag.eval.dataset import EvalItem
+from rag.eval.language import answer_language
 from rag.eval.presets import EvalConfig
 from rag.eval.summary import summarize
-from rag.eval.support import EmbeddingJudge, cited_sentences, lexical_supports, strip_markers
-from rag.prompting import build_messages, detect_language
+from rag.eval.support import EmbeddingJudge, judged_sentences, lexical_supports
+from rag.prompting import build_messages
+from rag.text import split_sentences, strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ class PipelineSystem:
 
         ranked = self.rank(item)
         result = answer(self.services, item.question, item.history or None)
-        pairs = [] if result.abstained else cited_sentences(result.text, result.passages)
+        pairs = [] if result.abstained else judged_sentences(result.text, result.passages)
         self.judge.prepare(pairs)
         return Outcome(
             ranking=ranked.ranking, chunk_ids=ranked.chunk_ids, timings=dict(result.timings), text=result.text,
@@ -135,8 +137,6 @@ class NaiveSystem:
             self.baseline.ask(WARM_UP_QUESTION)
 
     def ask(self, item: EvalItem) -> Outcome:
-        from rag.citations import split_sentences
-
         r = self.baseline.ask(item.question)
         return Outcome(
             ranking=r.sources, chunk_ids=r.chunk_ids, timings=r.timings, text=r.text,
@@ -162,7 +162,7 @@ def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
         row["must_include"] = float(m.must_include_ok(out.text, item.must_include))
     if out.abstained:
         return row
-    row["language_ok"] = float(detect_language(strip_markers(out.text)) == item.language)
+    row["language_ok"] = float(answer_language(out.text) == item.language)
     if item.answerable:
         row["cites_gold"] = float(m.cites_gold([c["source"] for c in out.citations], gold))
     lexical = partial(lexical_supports, question=item.question)

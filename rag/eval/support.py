@@ -17,31 +17,18 @@ chunk of the other articles (same event, same wire copy: a hard distractor) shou
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from rag.citations import cited_numbers, sentence_support, split_sentences
+from rag.citations import sentence_citations, sentence_support
+from rag.text import strip_markers
 
 LEXICAL_MIN = 0.5  # share of the sentence's content words found in the cited passages
 EMBEDDING_MIN = 0.85  # cosine (multilingual-e5-small) between sentence and best cited passage
 
-_MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
 
-
-def strip_markers(sentence: str) -> str:
-    return re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(_MARKERS.sub(" ", sentence).split()))
-
-
-def cited_sentences(text: str, passages: list) -> list[tuple[str, list]]:
+def judged_sentences(text: str, passages: list) -> list[tuple[str, list]]:
     """Each answer sentence (markers removed) with the passages it cites, in citation order."""
-    out = []
-    for sentence in split_sentences(text):
-        cited = [passages[n - 1] for n in cited_numbers(sentence) if 1 <= n <= len(passages)]
-        clean = strip_markers(sentence)
-        if clean:
-            out.append((clean, cited))
-    return out
+    return [(strip_markers(s), cited) for s, cited in sentence_citations(text, passages) if strip_markers(s)]
 
 
 def lexical_supports(sentence: str, cited: list, question: str = "", threshold: float = LEXICAL_MIN) -> bool:

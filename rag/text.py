@@ -1,0 +1,166 @@
+"""Text rules, each in one place: folding, words, sentences, citation markers, stop words,
+"does not know" phrases and the language of a text.
+
+Keyword search, citation checks, the UI's highlighting and the evaluation metrics all read
+text through these functions, so a rule changed here changes everywhere at once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterator
+
+# -- folding and words ---------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'Vostotchny' and 'VOSTOTCHNY', 'Corée' and 'Coree' match."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+WORD = re.compile(r"\w+", re.UNICODE)
+# Words and punctuation marks, for counting chunk sizes the way a reader would.
+WORD_OR_MARK = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, in order (digits count as words)."""
+    return WORD.findall(fold(text))
+
+
+# Short lists on purpose: the folded forms of the commonest French and English function words.
+STOPWORDS = frozenset(
+    """
+    a au aux avec ce ces cette dans de des du elle en et eux il ils je la le les leur lui ma mais me meme mes moi mon
+    ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j
+    l m n s t y est sont ete etre avait avoir ont a-t-il quel quelle quels quelles quoi comment combien pourquoi ou
+    lors apres avant selon entre plus tres aussi dont cela ceci
+    the of and to in is was were be been are for on at by with from as that this these those it its an or not what
+    which who whom whose when where why how did does do has have had will would can could about into than then there
+    """.split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Folded words that carry meaning: no stop words, no one- or two-letter words except numbers."""
+    return {w for w in words(strip_markers(text)) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())}
+
+
+_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*")
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers of ``text`` as digit strings: '1.200', '1 200' and '1200' are all '1200'."""
+    return {re.sub(r"\D", "", n) for n in _NUMBER.findall(strip_markers(text))}
+
+
+def same_stem(a: str, b: str, prefix: int = 5, min_length: int = 4) -> bool:
+    """Inflection-tolerant equality of two folded words: 'sanctions'~'sanction', 'fire'~'fired'.
+
+    They share their first ``prefix`` letters, or the whole shorter word when it is shorter than
+    that but at least ``min_length`` long.
+    """
+    shorter = min(len(a), len(b))
+    return a == b or (shorter >= min_length and a[: min(prefix, shorter)] == b[: min(prefix, shorter)])
+
+
+# -- sentences -----------------------------------------------------------------------------
+
+# A sentence ends at . ! ? … followed by space, unless the dot closes an initial or a title
+# ("M. Kim", "MM. Poutine et Kim", "Siemon T. Wezeman"). Fixed-width look-behinds only, so
+# splitting is linear in the text's length whatever it holds.
+_SENTENCE_END = re.compile(r"(?<![\s(][A-Z]\.)(?<!^[A-Z]\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<=[.!?…])\s+")
+# In running text (answers, passages) the next sentence must also start like one.
+_SENTENCE_START = re.compile(r"[A-ZÀ-Ý«\"“(]")
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) character offsets of each sentence of ``text``, white space trimmed."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if not _SENTENCE_START.match(text, match.end()):
+            continue
+        yield from _trimmed(text, start, match.start())
+        start = match.end()
+    yield from _trimmed(text, start, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of the first non-empty line (a title for an article that has none)."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return _SENTENCE_END.split(line, maxsplit=1)[0]
+
+
+# -- citation markers ----------------------------------------------------------------------
+
+# "[1]", "[1, 2]", "[1;3]": the numbers of the passages an answer sentence cites.
+MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Every number cited in ``text``, in order of first appearance."""
+    numbers: list[int] = []
+    for group in MARKER.findall(text):
+        for raw in re.split(r"\s*[,;]\s*", group):
+            if int(raw) not in numbers:
+                numbers.append(int(raw))
+    return numbers
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without its [n] markers, spaces tidied ("arrivé [1]." -> "arrivé.")."""
+    return re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(MARKER.sub(" ", text).split()))
+
+
+# -- "does not know" -----------------------------------------------------------------------
+
+# What a model writes when the passages do not answer. Read at the start of an answer only:
+# "the articles do not say when" deep in a good answer is a detail, not a refusal.
+DONT_KNOW = re.compile(
+    r"\b(i\s+(do\s*n[o']t|don't|do not)\s+know|je\s+ne\s+sais\s+pas|ne\s+(contiennent|permettent|mentionnent|précisent|donnent)\s+pas"
+    r"|do(es)?\s*n[o']t\s+(contain|mention|say|specify|provide)|do(es)?\s+not\s+(contain|mention|say|specify|provide)"
+    r"|no\s+information|aucune\s+information|pas\s+d'information|not\s+(mentioned|specified|provided))\b",
+    re.IGNORECASE,
+)
+
+
+def says_dont_know(text: str, window: int = 300) -> bool:
+    return bool(DONT_KNOW.search(text[:window]))
+
+
+# -- language --------------------------------------------------------------------------------
+
+LANGUAGES = ("fr", "en")
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """'fr' or 'en' (py3langid's naive Bayes model restricted to the two, offline)."""
+    cleaned = strip_markers(text).strip()
+    if not cleaned:
+        return "en"
+    return _identifier().classify(cleaned)[0]
