@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.settings import AnswerSettings
 from rag.text import MARKER, content_words, marker_numbers, numbers_in, same_stem, split_sentences, strip_markers
 from rag.types import Citation, Passage
 
@@ -57,8 +58,8 @@ def build_citations(text: str, passages: list[Passage]) -> list[Citation]:
     return [by_n[n] for n in sorted(by_n)]
 
 
-def _stem_match(word: str, vocabulary: set[str]) -> bool:
-    return word in vocabulary or any(same_stem(word, v) for v in vocabulary)
+def _stem_match(word: str, vocabulary: set[str], cfg: AnswerSettings) -> bool:
+    return word in vocabulary or any(same_stem(word, v, cfg.stem_prefix, cfg.stem_min_length) for v in vocabulary)
 
 
 @dataclass
@@ -68,17 +69,18 @@ class Support:
     novel: int  # how many content words the sentence adds to the question
 
 
-def sentence_support(sentence: str, cited: list[Passage], question: str = "") -> Support:
+def sentence_support(sentence: str, cited: list[Passage], question: str = "", cfg: AnswerSettings | None = None) -> Support:
     """Judge only what the sentence adds: an answer that restates the question says nothing.
 
     Asked for a detail the passages lack, a small model tends to echo the question ("the driver
     is Kim Jong Un") or to borrow a nearby detail; both show up here as no new supported words.
     """
+    cfg = cfg or AnswerSettings()
     source = " ".join(p.chunk.text for p in cited)
     vocab = content_words(source)
     asked = content_words(question)
-    words = {w for w in content_words(sentence) if not _stem_match(w, asked)}
-    lexical = sum(_stem_match(w, vocab) for w in words) / len(words) if words else 0.0
+    words = {w for w in content_words(sentence) if not _stem_match(w, asked, cfg)}
+    lexical = sum(_stem_match(w, vocab, cfg) for w in words) / len(words) if words else 0.0
     # numbers the question itself gives ("le vendredi 15 septembre") are not claims
     numbers_ok = numbers_in(sentence) <= numbers_in(source) | numbers_in(question)
     return Support(lexical=lexical, numbers_ok=numbers_ok, novel=len(words))
@@ -102,13 +104,13 @@ def sentence_citations(text: str, passages: list[Passage]) -> list[tuple[str, li
     ]
 
 
-def answer_support(text: str, passages: list[Passage], question: str = "") -> tuple[float, bool]:
+def answer_support(text: str, passages: list[Passage], question: str = "", cfg: AnswerSettings | None = None) -> tuple[float, bool]:
     """(best support of a cited sentence, all cited sentences have their numbers in their sources)."""
     best, numbers_ok = 0.0, True
     for sentence, cited in sentence_citations(text, passages):
         if not cited:
             continue
-        support = sentence_support(sentence, cited, question)
+        support = sentence_support(sentence, cited, question, cfg)
         best = max(best, support.lexical)
         numbers_ok = numbers_ok and support.numbers_ok
     return best, numbers_ok

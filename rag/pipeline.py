@@ -15,14 +15,11 @@ from rag.citations import (
     answer_support, attach_orphan_markers, build_citations, clean_markers, embedding_support, sentence_citations, sentence_support,
 )
 from rag.prompting import ABSTAIN_TEXT, build_messages
+from rag.settings import AnswerSettings
 from rag.text import detect_language, says_dont_know
 from rag.types import Answer, Passage
 
 log = logging.getLogger(__name__)
-
-MIN_LEXICAL_SUPPORT = 0.34
-MIN_CROSS_LINGUAL_COSINE = 0.82  # measured on dev answers: correct English answers 0.825-0.87, "weather" 0.79
-
 
 @dataclass
 class Event:
@@ -41,6 +38,21 @@ def ensure_corpus(services, progress: bool = True) -> None:
 
         log.info("empty store: ingesting %s", services.settings.seeds_dir)
         ingest(services, [services.settings.seeds_dir], progress=progress)
+
+
+# Not a real question: warming up on one would leave its whole prompt in llama.cpp's cache and
+# make its first answer look instant.
+WARM_UP_QUESTION = "Qui a rencontré qui ?"
+
+
+def warm_up(services, llm: bool = True) -> None:
+    """Load the embedder, the keyword index and (with ``llm``) the LLM, and have the LLM read the
+    fixed system prompt once: the first question then costs what every later one does."""
+    services.retriever.retrieve(WARM_UP_QUESTION, k=1)
+    if llm:
+        with services.lock:
+            for _ in services.llm.stream_chat(build_messages(WARM_UP_QUESTION, [], "fr"), 1):
+                pass
 
 
 def retrieval_query(question: str, history: list[dict] | None) -> str:
@@ -65,30 +77,30 @@ def _abstain(answer: Answer, reason: str) -> Answer:
     return answer
 
 
-def _cross_lingual_support(answer: Answer, embedder) -> bool:
+def _cross_lingual_support(answer: Answer, embedder, cfg: AnswerSettings) -> bool:
     """An English answer over French passages shares few words with them: compare meanings instead."""
     for sentence, cited in sentence_citations(answer.text, answer.passages):
         if not cited or detect_language(" ".join(p.chunk.text for p in cited)) == answer.language:
             continue
-        if sentence_support(sentence, cited, answer.question).novel and embedding_support(sentence, cited, embedder) >= MIN_CROSS_LINGUAL_COSINE:
+        if sentence_support(sentence, cited, answer.question, cfg).novel and embedding_support(sentence, cited, embedder) >= cfg.min_cross_lingual_cosine:
             return True
     return False
 
 
-def finalize(answer: Answer, raw_text: str, embedder=None) -> Answer:
+def finalize(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) -> Answer:
     """Validate the model's text: hallucinated citation numbers dropped, unsupported answers abstain."""
     answer.model_text = raw_text
     text = attach_orphan_markers(clean_markers(raw_text, len(answer.passages)))
     answer.text = text
-    if not text or says_dont_know(text):
+    if not text or says_dont_know(text, cfg.dont_know_window):
         return _abstain(answer, "the model found no answer in the passages")
     answer.citations = build_citations(text, answer.passages)
     if not answer.citations:
         return _abstain(answer, "the answer cites no passage")
-    lexical, numbers_ok = answer_support(text, answer.passages, answer.question)
+    lexical, numbers_ok = answer_support(text, answer.passages, answer.question, cfg)
     if not numbers_ok:
         return _abstain(answer, "the answer states numbers its sources do not contain")
-    if lexical < MIN_LEXICAL_SUPPORT and not (embedder is not None and _cross_lingual_support(answer, embedder)):
+    if lexical < cfg.min_lexical_support and not (embedder is not None and _cross_lingual_support(answer, embedder, cfg)):
         return _abstain(answer, f"the answer is not supported by its sources (support {lexical:.2f})")
     return answer
 
@@ -102,7 +114,7 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     yield Event("passages", passages=passages)
 
     answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language)
-    answer.standalone_question = retrieval_query(question, history)
+    answer.retrieval_query = retrieval_query(question, history)
     best = max((p.dense_score for p in passages), default=0.0)
     if best < services.settings.retrieval.min_dense_score:
         _abstain(answer, f"no passage is close to the question (best cosine {best:.2f})")
@@ -119,7 +131,7 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
                 pieces.append(piece)
                 yield Event("token", token=piece)
             answer.prompt_tokens, answer.completion_tokens = llm.usage.prompt_tokens, llm.usage.completion_tokens
-        finalize(answer, "".join(pieces), services.embedder)
+        finalize(answer, "".join(pieces), services.settings.answer, services.embedder)
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),
@@ -138,5 +150,6 @@ def answer(services, question: str, history: list[dict] | None = None, k: int | 
     return final
 
 
-def search(services, question: str, k: int | None = None) -> list[Passage]:
-    return services.retriever.retrieve(question, k=k)
+def search(services, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
+    """The passages an answer to ``question`` (a follow-up of ``history``) would be given."""
+    return services.retriever.retrieve(retrieval_query(question, history), k=k)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Answer:
     language: str
     timings: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
-    standalone_question: str = ""
+    retrieval_query: str = ""  # what was searched: the question, with the previous one for a follow-up
     abstain_reason: str = ""
     model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
     prompt_tokens: int = 0
@@ -125,11 +125,9 @@ class Answer:
             "timings": dict(self.timings),
             "model": dict(self.model),
             "usage": {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens},
-            "standalone_question": self.standalone_question,
+            "retrieval_query": self.retrieval_query,
+            "standalone_question": self.retrieval_query,  # deprecated alias of retrieval_query, kept for old readers
             "abstain_reason": self.abstain_reason,
             "model_text": self.model_text,
         }
 
-
-def as_plain(obj) -> dict:
-    return asdict(obj)

@@ -79,3 +79,33 @@ def test_bad_settings_file_is_a_clear_error(env, tmp_path, capsys):
     cfg.write_text("[retrieval]\nk = 'many'\n")
     assert main(["--config", str(cfg), "info"]) == 5
     assert "retrieval.k" in capsys.readouterr().err
+
+
+def test_questions_file_takes_json_lines_with_history(env, tmp_path, capsys):
+    qfile = tmp_path / "q.jsonl"
+    follow_up = {"question": "Et qu'a-t-il reçu en retour ?",
+                 "history": [{"role": "user", "content": "Quel cadeau Poutine a-t-il offert à Kim ?"},
+                             {"role": "assistant", "content": "Un gant."}]}
+    qfile.write_text("Où est Vostotchny ?\n" + json.dumps(follow_up, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["ask", "--questions-file", str(qfile), "--json"]) == 0
+    plain, followed = lines(capsys)
+    assert plain["retrieval_query"] == "Où est Vostotchny ?"
+    assert followed["retrieval_query"].startswith("Quel cadeau Poutine") and followed["question"] == follow_up["question"]
+
+
+def test_questions_file_with_a_bad_json_line_names_the_line(env, tmp_path, capsys):
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text('Où est Vostotchny ?\n{"question": "Et ensuite ?", "history": [{"role": "bot"}]}\n', encoding="utf-8")
+    assert main(["ask", "--questions-file", str(qfile), "--json"]) == 2
+    assert f"{qfile}:2: each 'history' turn must be" in capsys.readouterr().err
+
+
+def test_version_and_remove_json(env, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("rag ")
+    main(["ingest", str(SEEDS), "-q"])
+    capsys.readouterr()
+    assert main(["remove", "003_288ad541ca2388a6", "--json"]) == 0
+    (out,) = lines(capsys)
+    assert out["removed"] == "003_288ad541ca2388a6" and out["chunks"] > 0

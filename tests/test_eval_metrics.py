@@ -110,7 +110,7 @@ def test_judged_sentences_and_lexical_judge():
 
 def test_dataset_errors_name_file_and_line():
     good = {"id": "x1", "question": "Q ?", "language": "fr", "answerable": True, "gold_sources": ["a"],
-            "reference_answer": "r", "must_include": [["r"]], "kind": "single"}
+            "reference_answer": "r", "must_include": [["r"]], "kind": "factoid"}
     lines = ["# header", "", json.dumps(good)]
     assert [i.id for i in parse_lines(lines, "f.jsonl")] == ["x1"]
     cases = {

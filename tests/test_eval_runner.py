@@ -1,19 +1,18 @@
-import argparse
 import json
 
 import pytest
 
 from rag.errors import InputError
-from rag.eval.cli import run_eval_command
 from rag.eval.dataset import load_dataset
+from ui.cli import build_parser
 
 A0, A4 = "000_31a72e92112284c7", "004_e36b65c31de3faa9"
 
 QUESTIONS = [
     {"id": "t1", "question": "Où se trouve le cosmodrome de Vostotchny ?", "language": "fr", "answerable": True,
-     "gold_sources": [A0], "reference_answer": "En Extrême-Orient.", "must_include": [["Vostotchny"]], "kind": "single"},
+     "gold_sources": [A0], "reference_answer": "En Extrême-Orient.", "must_include": [["Vostotchny"]], "kind": "factoid"},
     {"id": "t2", "question": "Who will Putin receive in Sochi?", "language": "en", "answerable": True,
-     "gold_sources": ["no_such_article"], "reference_answer": "Lukashenko.", "must_include": [["Loukachenko", "Lukashenko"]], "kind": "single"},
+     "gold_sources": ["no_such_article"], "reference_answer": "Lukashenko.", "must_include": [["Loukachenko", "Lukashenko"]], "kind": "factoid"},
     {"id": "t3", "question": "Serait-ce sa première visite dans ce pays ?", "language": "fr", "answerable": True,
      "gold_sources": [A4], "reference_answer": "Non.", "must_include": [["2000"]], "kind": "followup",
      "history": [{"role": "user", "content": "Poutine a-t-il accepté de se rendre en Corée du Nord ?"}, {"role": "assistant", "content": "Oui."}]},
@@ -30,7 +29,9 @@ def env(fake_env, tmp_path):
 
 
 def rag_eval(*argv: str, config: str | None = None) -> int:
-    return run_eval_command(argparse.Namespace(config=config, eval_args=list(argv)))
+    """`rag [--config C] eval ARGV`, with library errors raised instead of printed."""
+    args = build_parser().parse_args(["--config", config, "eval", *argv] if config else ["eval", *argv])
+    return args.func(args)
 
 
 def test_full_run_writes_a_well_formed_report(env):
@@ -66,7 +67,7 @@ def test_retrieval_only_and_hit5_floor(env, capsys):
     assert rag_eval(*args, "--out", str(tmp / "a"), "--min-hit5", "0.7") == 1
     err = capsys.readouterr().err.strip()
     assert err == "error: hit@5 of dense is 0.667, below the floor 0.700"
-    assert rag_eval("--", *args, "--out", str(tmp / "b"), "--min-hit5", "0.5") == 0
+    assert rag_eval(*args, "--out", str(tmp / "b"), "--min-hit5", "0.5") == 0
     report = json.loads((tmp / "b" / "report.json").read_text(encoding="utf-8"))
     assert report["mode"] == "retrieval-only"
     dense = report["configs"][0]

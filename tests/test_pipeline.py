@@ -77,4 +77,4 @@ def test_follow_up_uses_the_previous_question_for_retrieval(seeded):
     ]
     result = answer(seeded, "Et en retour ?", history=history)
     assert any(p.chunk.article_id == "004_e36b65c31de3faa9" for p in result.passages)
-    assert "gant" in result.standalone_question
+    assert "gant" in result.retrieval_query

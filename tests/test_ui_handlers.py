@@ -125,10 +125,13 @@ def test_library_errors_become_gr_error(seeded, monkeypatch):
         yield  # pragma: no cover
 
     monkeypatch.setattr(handlers, "stream_answer", broken)
+    monkeypatch.setattr(handlers, "answer", lambda *a, **k: next(broken()))
     with pytest.raises(gr.Error, match="the store is broken"):
         run(handlers.respond(seeded, QUESTION, [], 4))
     with pytest.raises(gr.Error, match="the store is broken"):
         handlers.ask_json(seeded, QUESTION)
+    with pytest.raises(gr.Error, match="history: 'history' must be a list"):
+        handlers.ask_json(seeded, QUESTION, history="not a list")
 
 
 def test_ask_json_matches_cli_contract(seeded):
@@ -136,6 +139,8 @@ def test_ask_json_matches_cli_contract(seeded):
     json.dumps(out)
     assert {"question", "answer", "abstained", "language", "citations", "passages", "timings", "model"} <= out.keys()
     assert out["citations"] and out["question"] == QUESTION
+    follow_up = handlers.ask_json(seeded, "Et qu'a-t-il reçu en retour ?", history=[{"role": "user", "content": QUESTION}])
+    assert QUESTION in follow_up["retrieval_query"]
 
 
 def test_show_turn_switches_the_panel_to_an_older_turn(seeded):

@@ -152,9 +152,10 @@ def build_app(services) -> gr.Blocks:
         with gr.Tab("Corpus"):
             _corpus_tab(services, demo)
 
-        def ask(question: str, k: int = 0) -> dict:
-            """Answer one question; returns the same JSON object as `rag ask --json`."""
-            return handlers.ask_json(services, question, k)
+        def ask(question: str, k: int = 0, history: list | None = None) -> dict:
+            """Answer one question (a follow-up of ``history``: [{role, content}, ...]); returns the same JSON object
+            as `rag ask --json`."""
+            return handlers.ask_json(services, question, k, history)
 
         gr.api(ask, api_name="ask", concurrency_id="llm")
     # One generation at a time (llama.cpp contexts are not thread-safe): others wait in the queue.
@@ -172,6 +173,7 @@ def _auth(settings) -> tuple[str, str] | None:
 def serve(config=None, host: str | None = None, port: int | None = None) -> int:
     """`rag serve`: ingest the seeds into an empty store (progress on the terminal), then launch."""
     from rag import build_services, ensure_corpus, load_settings
+    from rag.pipeline import warm_up
 
     try:
         settings = load_settings(config)
@@ -180,7 +182,9 @@ def serve(config=None, host: str | None = None, port: int | None = None) -> int:
         if services.store.count() == 0:
             print(f"The article store is empty: ingesting {settings.seeds_dir} first…", flush=True)
         ensure_corpus(services, progress=True)
-        print(f"{len(services.store.articles())} articles, {services.store.count()} passages ready.", flush=True)
+        print("Loading the models…", flush=True)
+        warm_up(services)  # the first question must not wait ~15 s for the LLM to load
+        print(f"{len(services.store.articles())} articles, {services.store.count()} passages: ready.", flush=True)
         demo = build_app(services)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,19 +9,9 @@ import sys
 from pathlib import Path
 
 
-def _questions(args) -> list[str]:
-    if args.questions_file:
-        path = Path(args.questions_file)
-        if not path.is_file():
-            from rag.errors import InputError
-
-            raise InputError(f"questions file not found: {path} (one question per line)")
-        return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    if not args.question:
-        from rag.errors import InputError
-
-        raise InputError("no question given: rag ask \"your question\" (or --questions-file FILE)")
-    return [args.question]
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def _services(args):
@@ -30,9 +20,40 @@ def _services(args):
     return build_services(load_settings(args.config))
 
 
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+def read_questions(path: Path) -> list[tuple[str, list[dict]]]:
+    """One question per line: plain text, or a JSON object {"question": ..., "history": [...]}."""
+    from rag.conversation import checked_history
+    from rag.errors import InputError
+
+    if not path.is_file():
+        raise InputError(f"questions file not found: {path} (one question per line, or JSON lines with 'question' and 'history')")
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        where = f"{path}:{number}"
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("{"):
+            out.append((line.strip(), []))
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: invalid JSON ({exc.msg}); write the question as plain text or as a JSON object") from None
+        question = record.get("question") if isinstance(record, dict) else None
+        if not isinstance(question, str) or not question.strip():
+            raise InputError(f"{where}: a JSON line needs a non-empty string 'question'")
+        out.append((question.strip(), checked_history(record.get("history"), where)))
+    return out
+
+
+def _questions(args) -> list[tuple[str, list[dict]]]:
+    from rag.errors import InputError
+
+    if args.questions_file:
+        return read_questions(Path(args.questions_file))
+    if not args.question:
+        raise InputError("no question given: rag ask \"your question\" (or --questions-file FILE)")
+    return [(args.question, [])]
 
 
 def cmd_ingest(args) -> int:
@@ -41,7 +62,7 @@ def cmd_ingest(args) -> int:
     services = _services(args)
     if not args.rebuild:
         services.store.check_readable(services.settings.store.collection)
-    report = ingest(services, args.paths, rebuild=args.rebuild, progress=not args.quiet)
+    report = ingest(services, args.paths, rebuild=args.rebuild, progress=not (args.quiet or args.json))
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -59,7 +80,10 @@ def cmd_remove(args) -> int:
     removed = remove(services, args.article_id)
     if not removed:
         raise InputError(f"no article {args.article_id!r} in the store (see: rag info --articles)")
-    print(f"removed {args.article_id} ({removed} chunks)")
+    if args.json:
+        _print_json({"removed": args.article_id, "chunks": removed})
+    else:
+        print(f"removed {args.article_id} ({removed} chunks)")
     return 0
 
 
@@ -68,8 +92,8 @@ def cmd_search(args) -> int:
 
     services = _services(args)
     ensure_corpus(services, progress=not args.json)
-    for question in _questions(args):
-        passages = search(services, question, k=args.k)
+    for question, history in _questions(args):
+        passages = search(services, question, k=args.k, history=history)
         if args.json:
             _print_json({"question": question, "passages": [p.to_dict() for p in passages]})
         else:
@@ -93,11 +117,11 @@ def cmd_ask(args) -> int:
 
     services = _services(args)
     ensure_corpus(services, progress=not args.json)
-    for question in _questions(args):
+    for question, history in _questions(args):
         final = None
         if not args.json:
             print(f"\n{question}\n")
-        for event in stream_answer(services, question, k=args.k):
+        for event in stream_answer(services, question, history=history, k=args.k):
             if event.kind == "token" and not args.json:
                 print(event.token, end="", flush=True)
             elif event.kind == "answer":
@@ -105,9 +129,7 @@ def cmd_ask(args) -> int:
         if args.json:
             _print_json(final.to_dict())
         else:
-            if final.abstained:
-                print(f"\n{final.text}")
-            print()
+            print(f"\n\n{final.text}" if final.text != final.model_text else "")
             _print_sources(final)
     return 0
 
@@ -127,6 +149,7 @@ def cmd_info(args) -> int:
         "chunking": store.chunk_signature,
         "llm": f"{s.llm.backend}: {s.llm.model if s.llm.backend == 'llama-cpp' else s.llm.base_url if s.llm.backend == 'openai-like' else 'scripted'}",
         "retrieval": s.retrieval.model_dump(),
+        "answer": s.answer.model_dump(),
     }
     if args.articles:
         info["article_list"] = store.articles()
@@ -145,66 +168,76 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from rag.eval.cli import run_eval_command
+    from rag.eval.cli import run_eval, run_generate
 
-    return run_eval_command(args)
+    return run_generate(args) if args.eval_command == "generate" else run_eval(args)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rag-news")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
+
+
+def _question_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("question", nargs="?", help="the question (in quotes); or use --questions-file")
+    p.add_argument("--questions-file", metavar="FILE",
+                   help="one question per line, or JSON lines {\"question\": ..., \"history\": [{\"role\", \"content\"}, ...]}; "
+                   "models load once")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question (the contract in the README)")
+    p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default: settings retrieval.k)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rag.eval.cli import add_eval_arguments, add_generate_arguments
+
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers over your news articles, offline.")
-    parser.add_argument("--config", help="TOML settings file (also RAG_CONFIG); RAG_* env vars override it")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--config", metavar="TOML", help="TOML settings file (also RAG_CONFIG); RAG_* env vars override it")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add or update articles (.txt .md .html .jsonl files or folders)")
-    p.add_argument("paths", nargs="+")
+    p.add_argument("paths", nargs="+", help="files or folders (read recursively)")
     p.add_argument("--rebuild", action="store_true", help="drop this embedder's collection first and rebuild it")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("remove", help="delete one article (by id = file stem) from the store")
-    p.add_argument("article_id")
+    p = sub.add_parser("remove", help="delete one article from the store")
+    p.add_argument("article_id", help="the article id (see: rag info --articles)")
+    p.add_argument("--json", action="store_true", help="print {removed, chunks} as JSON")
     p.set_defaults(func=cmd_remove)
 
-    for name, func, helptext in (("search", cmd_search, "show the passages retrieved for a question"),
-                                 ("ask", cmd_ask, "answer a question with citations")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("question", nargs="?")
-        p.add_argument("--questions-file", help="one question per line; prints one JSON object per line")
-        p.add_argument("--json", action="store_true")
-        p.add_argument("-k", type=int, default=None, help="number of passages")
-        p.set_defaults(func=func)
+    _question_arguments(p := sub.add_parser("search", help="show the passages retrieved for a question (no LLM)"))
+    p.set_defaults(func=cmd_search)
+    _question_arguments(p := sub.add_parser("ask", help="answer a question with citations"))
+    p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("info", help="show the store and the models in use")
+    p = sub.add_parser("info", help="show the store, the models and the settings in use")
     p.add_argument("--articles", action="store_true", help="list the stored articles")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("serve", help="start the chat UI")
     p.add_argument("--host", default=None, help="interface (default 127.0.0.1; 0.0.0.0 exposes it)")
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=int, default=None, help="port (default 7860)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="evaluate retrieval, answers, citations, abstention and speed")
-    p.add_argument("eval_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_eval)
+    add_eval_arguments(p)
+    generate = p.add_subparsers(dest="eval_command", metavar="generate").add_parser(
+        "generate", help="draft questions from a corpus with the local LLM (review them!)")
+    add_generate_arguments(generate)
+    p.set_defaults(func=cmd_eval, eval_command=None)
     return parser
 
 
-def _protect_eval_args(argv: list[str]) -> list[str]:
-    """`rag eval --retrieval-only ...`: argparse's REMAINDER would drop leading options, so fence them."""
-    i = 0
-    while i < len(argv) and argv[i].startswith("-"):
-        i += 2 if argv[i] == "--config" else 1
-    if argv[i : i + 1] == ["eval"] and argv[i + 1 : i + 2] != ["--"]:
-        return argv[: i + 1] + ["--"] + argv[i + 1 :]
-    return argv
-
-
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(_protect_eval_args(argv))
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from rag.errors import RagError
 

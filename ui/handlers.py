@@ -15,12 +15,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag import RagError, ingest, remove, stream_answer
+from rag import RagError, answer, ingest, remove, stream_answer
+from rag.conversation import checked_history
 from rag.errors import InputError
+from rag.loading import SUPPORTED as UPLOAD_TYPES
 from rag.types import Answer, Passage
 from ui import render
 
-UPLOAD_TYPES = (".txt", ".md", ".html", ".jsonl")
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -81,16 +82,12 @@ def show_turn(services, turns: list[Answer], shown: str, index):
         raise gr.Error(str(exc)) from None
 
 
-def ask_json(services, question: str, k: int = 0) -> dict:
-    """The `ask` API endpoint: the same JSON object as `rag ask --json`."""
+def ask_json(services, question: str, k: int = 0, history: list | None = None) -> dict:
+    """The `ask` API endpoint: the same JSON object as `rag ask --json`; ``history`` for follow-ups."""
     if not (question or "").strip():
         raise gr.Error("empty question: pass the question text")
     try:
-        final = None
-        for event in stream_answer(services, question, k=int(k) if k else None):
-            if event.kind == "answer":
-                final = event.answer
-        return final.to_dict()
+        return answer(services, question, checked_history(history), k=int(k) if k else None).to_dict()
     except RagError as exc:
         raise gr.Error(str(exc)) from None
 

@@ -12,29 +12,33 @@ from rag.settings import PROJECT_ROOT
 DEFAULT_DATASET = PROJECT_ROOT / "seeds" / "eval" / "dev.jsonl"
 
 
-def eval_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag eval", description="Evaluate configurations on a question set; writes report.json/.md and charts.")
+def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL question set (default: seeds/eval/dev.jsonl)")
+    p.add_argument("--split", choices=("all", "tune", "test"), default="all",
+                   help="evaluate one part of the dev set: 'tune' (tune on it) or 'test' (never tune on it); default all")
+    p.add_argument("--kind", action="append", default=[], metavar="KIND", help="only questions of this kind (repeatable)")
     p.add_argument("--corpus", default=None, help="articles the questions are about (default: the settings' seeds_dir)")
-    p.add_argument("--config", action="append", default=[], metavar="TOML", help="a settings file to evaluate (repeatable; used as is, not layered on rag --config)")
+    p.add_argument("--config", "--settings", action="append", default=[], metavar="TOML", dest="settings_files",
+                   help="a settings file to evaluate as one configuration (repeatable; used as is, not layered on rag --config)")
     p.add_argument("--preset", action="append", default=[],
                    help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid and naive")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="change one setting in every configuration, e.g. --set answer.min_lexical_support=0.4 (repeatable)")
+    p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...",
+                   help="one configuration per value of a setting, for each non-naive configuration (repeatable: the product)")
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only, no LLM (seconds)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions (after --split and --kind)")
     p.add_argument("--out", default=None, help="output folder (default: eval-out/<timestamp>)")
     p.add_argument("--min-hit5", type=float, default=None, help="exit 1 if hit@5 of the first configuration is below this")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    return p
 
 
-def generate_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag eval generate", description="Draft questions from a corpus with the local LLM (review them!).")
+def add_generate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", default=None, help="folder of articles (default: the settings' seeds_dir)")
     p.add_argument("--n", type=int, default=20, help="number of chunks to draft a question from")
     p.add_argument("--out", required=True, help="JSONL file to write")
     p.add_argument("--seed", type=int, default=0, help="random seed for the chunk sample")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    return p
 
 
 def _preset_names() -> list[str]:
@@ -43,23 +47,12 @@ def _preset_names() -> list[str]:
     return list(PRESETS)
 
 
-def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
-    from rag.errors import InputError
-
-    try:
-        return parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage and the problem
-        if exc.code == 0:  # --help
-            raise
-        raise InputError(f"bad arguments for {parser.prog} (see: {parser.prog} --help)") from None
-
-
-def run_generate(argv: list[str], base_config: str | None) -> int:
+def run_generate(args) -> int:
+    """`rag eval generate`: draft questions for a reviewer to complete."""
     from rag import build_services, load_settings
     from rag.eval.generate import generate
 
-    args = _parse(generate_parser(), argv)
-    settings = load_settings(base_config)
+    settings = load_settings(args.config)
     corpus = Path(args.corpus) if args.corpus else settings.seeds_dir
     items = generate(build_services(settings), corpus, args.n, Path(args.out), seed=args.seed, progress=not args.quiet)
     print(f"wrote {len(items)} draft questions to {args.out}: review them before use (see the header line)")
@@ -78,21 +71,22 @@ def check_floor(results, floor: float | None) -> int:
     return 0
 
 
-def run_eval(argv: list[str], base_config: str | None) -> int:
+def run_eval(args) -> int:
+    """`rag eval`: every configuration over the question set; report.json, report.md and charts."""
     from rag import load_settings
-    from rag.eval.dataset import load_dataset
+    from rag.eval.dataset import load_dataset, select
     from rag.eval.presets import resolve_configs
     from rag.eval.report import write_report
     from rag.eval.runner import run_config
 
-    args = _parse(eval_parser(), argv)
-    items = load_dataset(args.dataset, args.limit)
-    configs = resolve_configs(base_config, args.preset, args.config)
-    corpus = Path(args.corpus) if args.corpus else load_settings(base_config).seeds_dir
+    items = select(load_dataset(args.dataset), args.split, args.kind, args.limit)
+    configs = resolve_configs(args.config, args.preset, args.settings_files, args.overrides, args.sweep)
+    corpus = Path(args.corpus) if args.corpus else load_settings(args.config).seeds_dir
     results = [run_config(c, items, corpus, args.retrieval_only, progress=not args.quiet) for c in configs]
     meta = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "dataset": str(args.dataset), "corpus": str(corpus),
-        "questions": len(items), "mode": "retrieval-only" if args.retrieval_only else "full",
+        "questions": len(items), "split": args.split, "kinds": args.kind or "all",
+        "mode": "retrieval-only" if args.retrieval_only else "full",
     }
     out = Path(args.out or Path("eval-out") / time.strftime("%Y%m%d-%H%M%S"))
     paths = write_report(results, meta, out)
@@ -107,14 +101,3 @@ def summary_text(results, retrieval_only: bool) -> str:
 
     keys = RETRIEVAL_KEYS + (("retrieve_p50",) if retrieval_only else ANSWER_KEYS + ABSTENTION_KEYS + SPEED_KEYS)
     return "\n".join(table(results, keys))
-
-
-def run_eval_command(args) -> int:
-    """Entry point of `rag eval ...`: ``args.eval_args`` holds the words after `eval`."""
-    argv = list(getattr(args, "eval_args", None) or [])
-    while argv[:1] == ["--"]:  # `rag eval -- --retrieval-only` keeps argparse from eating the options
-        argv = argv[1:]
-    base_config = getattr(args, "config", None)
-    if argv[:1] == ["generate"]:
-        return run_generate(argv[1:], base_config)
-    return run_eval(argv, base_config)

@@ -11,11 +11,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rag.conversation import history_problem
 from rag.errors import InputError
 
-KINDS = ("single", "multi", "followup", "unanswerable")
+# The classes of question the report breaks every metric down by (seeds/eval/README.md).
+KINDS = ("factoid", "yesno", "either_or", "two_part", "role", "followup", "disagreement", "unanswerable")
 LANGUAGES = ("fr", "en")
-ROLES = ("user", "assistant")
+SPLITS = ("tune", "test")
 
 
 @dataclass(frozen=True)
@@ -30,27 +32,20 @@ class EvalItem:
     kind: str
     history: list[dict] = field(default_factory=list)
     synthetic: bool = False
+    split: str = "tune"
+    must_not_include: list[str] = field(default_factory=list)
+    note: str = ""
 
     def to_dict(self) -> dict:
         out = asdict(self)
-        if not self.history:
-            out.pop("history")
-        if not self.synthetic:
-            out.pop("synthetic")
+        for optional in ("history", "synthetic", "must_not_include", "note"):
+            if not out[optional]:
+                out.pop(optional)
         return out
 
 
 def _is_str_list(value) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-
-
-def _check_history(history) -> str | None:
-    if not isinstance(history, list):
-        return "'history' must be a list of {role, content} turns"
-    for turn in history:
-        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
-            return "each 'history' turn must be {\"role\": \"user\"|\"assistant\", \"content\": str}"
-    return None
 
 
 def _check_answer_fields(rec: dict) -> str | None:
@@ -67,6 +62,10 @@ def _check_answer_fields(rec: dict) -> str | None:
     groups = rec.get("must_include", [])
     if not isinstance(groups, list) or not all(_is_str_list(g) and g for g in groups):
         return "'must_include' must be a list of non-empty lists of strings"
+    if not _is_str_list(rec.get("must_not_include", [])):
+        return "'must_not_include' must be a list of strings"
+    if rec.get("split", "tune") not in SPLITS:
+        return f"'split' must be one of {', '.join(SPLITS)} (got {rec.get('split')!r})"
     return None
 
 
@@ -81,7 +80,7 @@ def check_record(rec) -> str | None:
         return f"'language' must be one of {', '.join(LANGUAGES)} (got {rec.get('language')!r})"
     if rec.get("kind") not in KINDS:
         return f"'kind' must be one of {', '.join(KINDS)} (got {rec.get('kind')!r})"
-    if "history" in rec and (problem := _check_history(rec["history"])):
+    if "history" in rec and (problem := history_problem(rec["history"])):
         return problem
     return _check_answer_fields(rec)
 
@@ -92,6 +91,7 @@ def _item(rec: dict) -> EvalItem:
         gold_sources=list(rec["gold_sources"]), reference_answer=rec.get("reference_answer", ""),
         must_include=[list(g) for g in rec.get("must_include", [])], kind=rec["kind"],
         history=list(rec.get("history", [])), synthetic=bool(rec.get("synthetic", False)),
+        split=rec.get("split", "tune"), must_not_include=list(rec.get("must_not_include", [])), note=str(rec.get("note", "")),
     )
 
 
@@ -124,3 +124,14 @@ def load_dataset(path: str | Path, limit: int | None = None) -> list[EvalItem]:
     if not items:
         raise InputError(f"{path}: no questions in the evaluation set")
     return items[:limit] if limit else items
+
+
+def select(items: list[EvalItem], split: str = "all", kinds: list[str] | None = None, limit: int | None = None) -> list[EvalItem]:
+    """The questions of one split ('tune', 'test' or 'all') and of the given kinds, the first ``limit`` of them."""
+    unknown = sorted(set(kinds or ()) - set(KINDS))
+    if unknown:
+        raise InputError(f"unknown kind {', '.join(unknown)}; choose from: {', '.join(KINDS)}")
+    chosen = [i for i in items if (split == "all" or i.split == split) and (not kinds or i.kind in kinds)]
+    if not chosen:
+        raise InputError(f"no question of split {split!r} and kinds {', '.join(kinds or ['any'])} in the evaluation set")
+    return chosen[:limit] if limit else chosen

@@ -56,7 +56,7 @@ def draft_item(llm, chunk, number: int, max_tokens: int = 80) -> dict | None:
     question, reference = parsed
     return {
         "id": f"gen{number:03d}", "question": question, "language": detect_language(question), "answerable": True,
-        "gold_sources": [chunk.article_id], "reference_answer": reference, "must_include": [], "kind": "single",
+        "gold_sources": [chunk.article_id], "reference_answer": reference, "must_include": [], "kind": "factoid",
         "synthetic": True, "chunk_id": chunk.id,
     }
 

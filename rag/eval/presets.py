@@ -6,8 +6,11 @@ evaluation corpus, so the user's own store, whatever it holds, never skews the n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from rag.errors import InputError
 from rag.settings import Settings, load_settings
@@ -61,12 +64,61 @@ def file_config(path: str | Path) -> EvalConfig:
     return EvalConfig(name=Path(path).stem, settings=for_eval(load_settings(path)))
 
 
-def resolve_configs(base_config: str | None, presets: list[str], files: list[str]) -> list[EvalConfig]:
-    """Files first, then presets; with neither, the default comparison (hybrid vs naive)."""
+def parse_assignment(text: str) -> tuple[str, str]:
+    """'answer.min_lexical_support=0.4' -> ('answer.min_lexical_support', '0.4')."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or "=" in key:
+        raise InputError(f"expected KEY=VALUE, got {text!r} (e.g. --set answer.min_lexical_support=0.4)")
+    return key.strip(), value.strip()
+
+
+def nested(key: str, value: str) -> dict:
+    """{'answer': {'min_lexical_support': 0.4}} from a dotted key; JSON values are parsed, others kept as text."""
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    out: dict = parsed
+    for part in reversed(key.split(".")):
+        out = {part: out}
+    return out
+
+
+def with_overrides(config: EvalConfig, assignments: list[tuple[str, str]], suffix: str = "") -> EvalConfig:
+    merged = config.settings.model_dump()
+    for key, value in assignments:
+        merged = deep_merge(merged, nested(key, value))
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']} (see: rag info --json)") from None
+    return EvalConfig(name=f"{config.name}{suffix}", settings=settings, naive=config.naive)
+
+
+def swept(configs: list[EvalConfig], sweeps: list[str]) -> list[EvalConfig]:
+    """Each non-naive configuration once per combination of the swept values (the naive one once)."""
+    for sweep in sweeps:
+        key, values = parse_assignment(sweep)
+        out = []
+        for config in configs:
+            if config.naive:
+                out.append(config)
+                continue
+            out += [with_overrides(config, [(key, v)], f" {key.split('.')[-1]}={v}") for v in values.split(",") if v.strip()]
+        configs = out
+    return configs
+
+
+def resolve_configs(base_config: str | None, presets: list[str], files: list[str], sets: list[str] = (),
+                    sweeps: list[str] = ()) -> list[EvalConfig]:
+    """Files first, then presets (with neither: hybrid vs naive); then --set on all, then --sweep."""
     configs = [file_config(f) for f in files]
     if presets or not files:
         base = load_settings(base_config)
         configs += [preset_config(p, base) for p in (presets or DEFAULT_PRESETS)]
+    assignments = [parse_assignment(a) for a in sets]
+    configs = swept([with_overrides(c, assignments) for c in configs], list(sweeps))
     names = [c.name for c in configs]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:

@@ -20,16 +20,13 @@ from rag.eval.language import answer_language
 from rag.eval.presets import EvalConfig
 from rag.eval.summary import summarize
 from rag.eval.support import EmbeddingJudge, judged_sentences, lexical_supports
-from rag.prompting import build_messages
+from rag.pipeline import WARM_UP_QUESTION, warm_up
 from rag.text import split_sentences, strip_markers
 
 log = logging.getLogger(__name__)
 
 RANK_DEPTH = 5
 SECRETS = {"ui": True, "llm": {"api_key"}}  # never written into a report someone may share
-# Not a dataset question: warming up on the first question would leave its whole prompt in
-# llama.cpp's cache and make its first token look instant.
-WARM_UP_QUESTION = "Qui a rencontré qui ?"
 
 
 @dataclass
@@ -81,22 +78,15 @@ class PipelineSystem:
 
     def rank(self, item: EvalItem) -> Outcome:
         from rag import search
-        from rag.pipeline import retrieval_query
 
         started = time.perf_counter()
-        passages = search(self.services, retrieval_query(item.question, item.history or None), k=self.depth)
+        passages = search(self.services, item.question, k=self.depth, history=item.history)
         seconds = time.perf_counter() - started
         return Outcome([p.chunk.article_id for p in passages], [p.chunk.id for p in passages], {"retrieve_s": round(seconds, 3)})
 
     def warm_up(self, retrieval_only: bool) -> None:
         """Load the models and cache the (constant) system prompt, as a running server has, untimed."""
-        from rag import search
-
-        search(self.services, WARM_UP_QUESTION)
-        if not retrieval_only:
-            with self.services.lock:
-                for _ in self.services.llm.stream_chat(build_messages(WARM_UP_QUESTION, [], "fr"), 4):
-                    pass
+        warm_up(self.services, llm=not retrieval_only)
 
     def ask(self, item: EvalItem) -> Outcome:
         from rag import answer
