@@ -133,3 +133,12 @@ def test_dev_set_loads():
     assert len(items) == 82
     assert sum(not i.answerable for i in items) == 18
     assert sum(i.kind == "followup" for i in items) == 9 and all(i.history for i in items if i.kind == "followup")
+
+
+def test_must_include_matches_whole_words_and_must_not_include_catches_the_opposite():
+    assert not m.must_include_ok("Moscou a annoncé la date.", [["non"]])
+    assert m.must_include_ok("Non, Moscou n'a rien annoncé.", [["non"]])
+    assert m.must_include_ok("Le trajet fait 1.200 km.", [["1.200", "1200"]])
+    assert not m.must_include_ok("Un entrainement.", [["train"]])
+    assert m.must_not_include_ok("Poutine a offert un gant à Kim.", ["Kim a offert"])
+    assert not m.must_not_include_ok("Oui, il l'a confirmé.", ["oui", "yes"])

@@ -7,6 +7,7 @@ is one of the question's gold sources (binary relevance). Only answerable questi
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable, Sequence, TypeVar
 
 from rag.text import fold
@@ -54,11 +55,21 @@ def ndcg_at_k(ranked: Sequence[str], gold: set[str], k: int) -> float:
 
 
 # -- answers --------------------------------------------------------------------------------
+def contains_phrase(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` as whole words, case- and accent-insensitively ('non' is not
+    found in 'annonce', 'train' not in 'entrainement')."""
+    return re.search(rf"(?<!\w){re.escape(fold(phrase).strip())}(?!\w)", fold(text)) is not None
+
+
 def must_include_ok(answer: str, groups: Sequence[Sequence[str]]) -> bool:
-    """Must-include: every group has at least one alternative that is a substring of the answer,
+    """Must-include: every group has at least one alternative found in the answer as whole words,
     compared case- and accent-insensitively (both sides lower-cased, accents stripped)."""
-    text = fold(answer)
-    return all(any(fold(alt) in text for alt in group) for group in groups)
+    return all(any(contains_phrase(answer, alt) for alt in group) for group in groups)
+
+
+def must_not_include_ok(answer: str, forbidden: Sequence[str]) -> bool:
+    """None of the ``forbidden`` phrases (the inverted role, the opposite yes/no) is in the answer."""
+    return not any(contains_phrase(answer, phrase) for phrase in forbidden)
 
 
 Judge = Callable[[str, list], bool]

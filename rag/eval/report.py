@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rag.eval.plots import plot_latency, plot_metrics
-from rag.eval.summary import ABSTENTION_KEYS, ANSWER_KEYS, COLUMNS, RETRIEVAL_KEYS, format_value
+from rag.eval.summary import ABSTENTION_KEYS, ANSWER_KEYS, CLASS_KEYS, COLUMNS, RETRIEVAL_KEYS, format_value
 
 SPEED_KEYS = ("retrieve_p50", "retrieve_p95", "first_token_p50", "first_token_p95", "total_p50", "total_p95", "prompt_tokens", "tokens_per_s")
 
@@ -20,6 +20,23 @@ def table(results, keys) -> list[str]:
     return lines
 
 
+def class_tables(results, keys=CLASS_KEYS) -> list[str]:
+    """One table per metric: a row per split, kind of question and language, a column per configuration."""
+    lines: list[str] = []
+    for key in keys:
+        if not any(r.summary.get(key) is not None for r in results):
+            continue
+        lines += [f"### {COLUMNS[key][0]}", "", "| group | n | " + " | ".join(r.name for r in results) + " |",
+                  "|---" * (len(results) + 2) + "|"]
+        first = results[0].groups
+        for field, values in first.items():
+            for value, summary in values.items():
+                cells = [format_value(key, r.groups.get(field, {}).get(value, {}).get(key)) for r in results]
+                lines.append(f"| {field}: {value} | {summary['questions']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def failure_reasons(row: dict) -> list[str]:
     """Why a question counts as failed: error, retrieval miss, must-include miss, wrong abstention."""
     if "error" in row:
@@ -27,8 +44,8 @@ def failure_reasons(row: dict) -> list[str]:
     metrics, reasons = row.get("metrics", {}), []
     if metrics.get("hit@5") == 0.0:
         reasons.append(f"no gold source in the top 5 (retrieved {', '.join(row.get('retrieved', [])[:5]) or 'nothing'})")
-    if metrics.get("must_include") == 0.0:
-        reasons.append("must-include missing")
+    if metrics.get("correct") == 0.0 and row["answerable"] and not row.get("abstained"):
+        reasons.append("wrong answer (must-include missing or must-not-include present)")
     if row.get("abstained") is True and row["answerable"]:
         reasons.append(f"abstained on an answerable question ({row.get('abstain_reason', '')})")
     if row.get("abstained") is False and not row["answerable"]:
@@ -62,7 +79,8 @@ def markdown(results, meta: dict) -> str:
     ]
     if not retrieval_only:
         lines += ["## Answers", "", *table(results, ANSWER_KEYS + ABSTENTION_KEYS), "",
-                  "n.a.: not defined (the naive baseline cannot abstain).", ""]
+                  "n.a.: not defined (the naive baseline cannot abstain).", "",
+                  "## Per class, language and split", "", *class_tables(results)]
     lines += ["## Speed", "", *table(results, SPEED_KEYS + ("errors",)), "", "![metrics](metrics.png)", "", "![latency](latency.png)", ""]
     for r in results:
         lines += [f"## Failures: {r.name}", "", *[f"> {n}" for n in r.notes], *_failure_lines(r), ""]

@@ -18,7 +18,7 @@ from rag.eval import metrics as m
 from rag.eval.dataset import EvalItem
 from rag.eval.language import answer_language
 from rag.eval.presets import EvalConfig
-from rag.eval.summary import summarize
+from rag.eval.summary import group_summaries, summarize
 from rag.eval.support import EmbeddingJudge, judged_sentences, lexical_supports
 from rag.pipeline import WARM_UP_QUESTION, warm_up
 from rag.text import split_sentences, strip_markers
@@ -37,6 +37,7 @@ class ConfigResult:
     summary: dict
     rows: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    groups: dict = field(default_factory=dict)  # split / kind / language -> value -> summary
 
 
 @dataclass
@@ -145,11 +146,21 @@ def retrieval_metrics(item: EvalItem, ranking: list[str]) -> dict:
     return out
 
 
+def right_answer(item: EvalItem, text: str, abstained: bool | None) -> bool:
+    """Right: an answerable question answered with every must-include group and no must-not phrase;
+    an unanswerable one abstained on (a system that cannot abstain is never right there)."""
+    if not item.answerable:
+        return bool(abstained)
+    return not abstained and m.must_include_ok(text, item.must_include) and m.must_not_include_ok(text, item.must_not_include)
+
+
 def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
     gold = set(item.gold_sources)
-    row: dict = {"must_include": None, "cites_gold": None, "language_ok": None}
+    row: dict = {"must_include": None, "cites_gold": None, "language_ok": None, "correct": float(right_answer(item, out.text, out.abstained))}
     if item.answerable and item.must_include:
-        row["must_include"] = float(m.must_include_ok(out.text, item.must_include))
+        row["must_include"] = float(not out.abstained and m.must_include_ok(out.text, item.must_include))
+        if out.model_text:  # what the model wrote before validation: is a right answer thrown away?
+            row["model_must_include"] = float(right_answer(item, out.model_text, False))
     if out.abstained:
         return row
     row["language_ok"] = float(answer_language(out.text) == item.language)
@@ -163,7 +174,7 @@ def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
 
 
 def evaluate(system, item: EvalItem, retrieval_only: bool) -> dict:
-    row = {"id": item.id, "kind": item.kind, "language": item.language, "question": item.question,
+    row = {"id": item.id, "kind": item.kind, "language": item.language, "split": item.split, "question": item.question,
            "answerable": item.answerable, "gold_sources": item.gold_sources}
     try:
         out = system.rank(item) if retrieval_only else system.ask(item)
@@ -192,7 +203,8 @@ def run_config(config: EvalConfig, items: list[EvalItem], corpus: Path, retrieva
     unknown = sorted({g for i in items for g in i.gold_sources} - set(corpus_ids))
     notes = [f"gold sources not in the corpus: {', '.join(unknown)}"] if unknown else []
     settings = config.settings.model_dump(mode="json", exclude=SECRETS)
-    result = ConfigResult(config.name, config.naive, settings, summarize(rows, retrieval_only), rows, notes)
+    result = ConfigResult(config.name, config.naive, settings, summarize(rows, retrieval_only), rows, notes,
+                          group_summaries(rows, retrieval_only))
     del system, services
     gc.collect()  # free this configuration's LLM before the next one loads its own
     return result

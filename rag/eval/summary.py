@@ -11,14 +11,15 @@ from __future__ import annotations
 from rag.eval import metrics as m
 
 RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5")
-ANSWER_KEYS = ("must_include", "cit_recall_lex", "cit_precision_lex", "cit_recall_emb", "cit_precision_emb", "cites_gold", "language_ok")
+ANSWER_KEYS = ("correct", "must_include", "model_must_include", "cit_recall_lex", "cit_precision_lex", "cit_recall_emb", "cit_precision_emb", "cites_gold", "language_ok")
 ABSTENTION_KEYS = ("abstain_precision", "abstain_recall", "false_abstention")
 
 # key -> (column label, kind): "share" prints as %, "s" as seconds, "n" as a plain number
 COLUMNS: dict[str, tuple[str, str]] = {
     "hit@1": ("hit@1", "share"), "hit@3": ("hit@3", "share"), "hit@5": ("hit@5", "share"),
     "mrr": ("MRR@5", "ratio"), "ndcg@5": ("nDCG@5", "ratio"),
-    "must_include": ("must-include", "share"),
+    "correct": ("right", "share"), "must_include": ("must-include", "share"),
+    "model_must_include": ("model right (before checks)", "share"),
     "cit_recall_lex": ("cit. recall (lex)", "share"), "cit_precision_lex": ("cit. precision (lex)", "share"),
     "cit_recall_emb": ("cit. recall (emb)", "share"), "cit_precision_emb": ("cit. precision (emb)", "share"),
     "cites_gold": ("cites gold", "share"), "language_ok": ("language ok", "share"),
@@ -84,3 +85,18 @@ def format_value(key: str, value) -> str:
     if kind == "s":
         return f"{value:.2f}s"
     return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+GROUP_FIELDS = ("split", "kind", "language")
+# What the per-class tables compare, configuration beside configuration.
+CLASS_KEYS = ("correct", "model_must_include", "false_abstention", "abstain_recall", "abstain_precision", "cites_gold",
+              "cit_precision_lex", "language_ok", "total_p50")
+
+
+def group_summaries(rows: list[dict], retrieval_only: bool) -> dict[str, dict[str, dict]]:
+    """The summary of every split, kind of question and language on its own."""
+    out: dict[str, dict[str, dict]] = {}
+    for field in GROUP_FIELDS:
+        values = sorted({r[field] for r in rows if r.get(field)})
+        out[field] = {v: summarize([r for r in rows if r.get(field) == v], retrieval_only) for v in values}
+    return out
