@@ -11,12 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from rag.citations import (
-    answer_support, attach_orphan_markers, build_citations, clean_markers, embedding_support, sentence_citations, sentence_support,
-)
-from rag.prompting import ABSTAIN_TEXT, build_messages
-from rag.settings import AnswerSettings
-from rag.text import detect_language, says_dont_know
+from rag.prompting import build_messages
+from rag.text import detect_language
+from rag.legacy import validate_v1
+from rag.validation import abstain, validate
 from rag.types import Answer, Passage
 
 log = logging.getLogger(__name__)
@@ -64,45 +62,13 @@ def retrieval_query(question: str, history: list[dict] | None) -> str:
     return f"{previous[-1]} {question}" if previous else question
 
 
-def llm_question(question: str, history: list[dict] | None) -> str:
-    previous = [t["content"] for t in (history or []) if t.get("role") == "user"]
-    return f"{question} (previous question: {previous[-1]})" if previous else question
-
-
-def _abstain(answer: Answer, reason: str) -> Answer:
-    answer.abstained = True
-    answer.abstain_reason = reason
-    answer.text = ABSTAIN_TEXT.get(answer.language, ABSTAIN_TEXT["en"])
-    answer.citations = []
-    return answer
-
-
-def _cross_lingual_support(answer: Answer, embedder, cfg: AnswerSettings) -> bool:
-    """An English answer over French passages shares few words with them: compare meanings instead."""
-    for sentence, cited in sentence_citations(answer.text, answer.passages):
-        if not cited or detect_language(" ".join(p.chunk.text for p in cited)) == answer.language:
-            continue
-        if sentence_support(sentence, cited, answer.question, cfg).novel and embedding_support(sentence, cited, embedder) >= cfg.min_cross_lingual_cosine:
-            return True
+def gate(answer: Answer, min_dense_score: float) -> bool:
+    """Abstain before the LLM when no passage is close to the question; True when it did."""
+    best = max((p.dense_score for p in answer.passages), default=0.0)
+    if best < min_dense_score:
+        abstain(answer, "off_topic", f"best cosine {best:.2f}")
+        return True
     return False
-
-
-def finalize(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) -> Answer:
-    """Validate the model's text: hallucinated citation numbers dropped, unsupported answers abstain."""
-    answer.model_text = raw_text
-    text = attach_orphan_markers(clean_markers(raw_text, len(answer.passages)))
-    answer.text = text
-    if not text or says_dont_know(text, cfg.dont_know_window):
-        return _abstain(answer, "the model found no answer in the passages")
-    answer.citations = build_citations(text, answer.passages)
-    if not answer.citations:
-        return _abstain(answer, "the answer cites no passage")
-    lexical, numbers_ok = answer_support(text, answer.passages, answer.question, cfg)
-    if not numbers_ok:
-        return _abstain(answer, "the answer states numbers its sources do not contain")
-    if lexical < cfg.min_lexical_support and not (embedder is not None and _cross_lingual_support(answer, embedder, cfg)):
-        return _abstain(answer, f"the answer is not supported by its sources (support {lexical:.2f})")
-    return answer
 
 
 def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Iterator[Event]:
@@ -115,14 +81,11 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
 
     answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language)
     answer.retrieval_query = retrieval_query(question, history)
-    best = max((p.dense_score for p in passages), default=0.0)
-    if best < services.settings.retrieval.min_dense_score:
-        _abstain(answer, f"no passage is close to the question (best cosine {best:.2f})")
-        first_token_s = None
-    else:
-        messages = build_messages(llm_question(question, history), passages, language)
+    first_token_s = None
+    if not gate(answer, services.settings.retrieval.min_dense_score):
+        cfg = services.settings.answer
+        messages = build_messages(question, passages, language, history, style=cfg.prompt)
         pieces: list[str] = []
-        first_token_s = None
         with services.lock:
             llm = services.llm
             for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
@@ -131,7 +94,8 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
                 pieces.append(piece)
                 yield Event("token", token=piece)
             answer.prompt_tokens, answer.completion_tokens = llm.usage.prompt_tokens, llm.usage.completion_tokens
-        finalize(answer, "".join(pieces), services.settings.answer, services.embedder)
+        check = validate if cfg.checks == "v2" else validate_v1
+        check(answer, "".join(pieces), cfg, services.embedder)
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),

@@ -84,8 +84,33 @@ class LLMSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    """How an answer is checked against the passages it cites. Each value was measured on the dev set's tuning part."""
+    """How an answer is asked for and checked against the passages. Values measured on the dev set's tune part."""
 
+    prompt: Literal["v1", "v2"] = Field(
+        "v2", description="v2: rules and worked examples of each kind of question in the (cached) system prompt; "
+        "v1: the short rules-only prompt of the first release (the 'today' evaluation preset).",
+    )
+    checks: Literal["v1", "v2"] = Field(
+        "v2", description="v2: every claim grounded in one passage window, re-attributed, unsupported ones dropped, "
+        "yes/no from the evidence; v1: the first release's checks (one supported sentence, else abstain).",
+    )
+    min_claim_coverage: float = Field(
+        0.6, description="v2: a claim is kept when one passage window holds at least this share of its content words, "
+        "question words included (so a restated question with an invented answer is not found).",
+    )
+    min_new_coverage: float = Field(
+        0.5, description="v2: ... and at least this share of the words it adds to the question (the answer itself).",
+    )
+    min_name_match: float = Field(
+        0.5, description="v2, answer in another language than the passages: share of its new names (spelling variants "
+        "allowed) found in the window.",
+    )
+    cross_lingual_check: bool = Field(
+        True, description="v2: check claims in another language than the passages by names, numbers and embedding cosine.",
+    )
+    disagreement_form: bool = Field(
+        True, description="v2: kept claims from different articles with different numbers are announced as sources that differ.",
+    )
     min_lexical_support: float = Field(
         0.34,
         description="Abstain unless one cited sentence has at least this share of the content words it adds to the "

@@ -164,3 +164,90 @@ def detect_language(text: str) -> str:
     if not cleaned:
         return "en"
     return _identifier().classify(cleaned)[0]
+
+
+# -- names, negation and the form of a question ----------------------------------------------
+
+_NAME = re.compile(r"(?<![\w'’-])[A-ZÀ-Ý][\w’'-]*[\w]")
+
+
+def name_like_words(text: str) -> list[str]:
+    """Capitalised words that are not function words ('Kozlov', 'Vostotchny', 'KCNA'): the words of a
+    claim that keep their form across languages, give or take a spelling."""
+    return [w for w in _NAME.findall(strip_markers(text)) if fold(w) not in STOPWORDS and len(w) > 2]
+
+
+# Negation cues, and how many words after the cue a negation reaches. "ne"/"n'" reach up to
+# their particle ("n'a pas été interrogé", "n'a précisé ni la date ni le lieu") and beyond it.
+_PARTICLES = {"pas", "plus", "jamais", "rien", "ni", "aucun", "aucune", "guère", "point"}
+_CUES = {"sans": 3, "non": 2, "rien": 5, "aucun": 3, "aucune": 3, "ni": 3, "refuse": 4, "refusant": 4, "refusé": 4,
+         "nié": 3, "nie": 3, "nient": 3, "démenti": 3, "not": 4, "never": 4, "no": 3, "nothing": 4, "none": 3,
+         "neither": 3, "nor": 3, "without": 3, "denied": 3, "refused": 4, "declined": 4}
+_TOKEN = re.compile(r"[\w’'-]+")
+
+
+def negated_words(text: str) -> set[str]:
+    """The content words a negation of ``text`` bears on: 'Moscou n'a précisé ni la date ni le lieu'
+    -> {precise, date, lieu}; 'il a été reçu' -> set()."""
+    tokens = [t.lower() for t in _TOKEN.findall(strip_markers(text))]
+    reached: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token in ("ne", "n") or token.startswith(("n'", "n’")) or token.endswith(("n't", "n’t")):
+            particle = next((j for j in range(i + 1, min(i + 5, len(tokens))) if tokens[j] in _PARTICLES), None)
+            if particle is not None or token.endswith(("n't", "n’t")):
+                end = (particle if particle is not None else i) + 6
+                reached.update(range(i, min(end, len(tokens))))
+        elif token in _CUES:
+            reached.update(range(i + 1, min(i + 1 + _CUES[token], len(tokens))))
+    scoped = " ".join(re.sub(r"^[nN]['’]", "", tokens[i]) for i in sorted(reached))
+    return content_words(scoped)
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` states a negative at all ('Moscou n'a précisé ni la date ni le lieu', 'did not say')."""
+    return bool(negated_words(text)) or bool(re.search(r"\b(?:ne|n['’])\s*\w+\s+(?:pas|jamais|rien)\b", text, re.IGNORECASE))
+
+
+_WH = {
+    "fr": {"qui", "que", "qu", "quoi", "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels", "lesquelles",
+           "où", "quand", "comment", "combien", "pourquoi"},
+    "en": {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"},
+}
+_AUXILIARIES = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
+                "should", "may", "might", "must"}
+# Words that may come before the question word: "Et quand...", "Selon quelle source...", "From whom...".
+_LEAD_IN = {"et", "mais", "alors", "donc", "à", "a", "de", "d", "des", "du", "dans", "pour", "par", "sur", "avec", "depuis",
+            "selon", "en", "sous", "outre", "chez", "vers", "auprès", "contre", "jusqu", "and", "but", "so", "then", "in", "on",
+            "at", "for", "by", "from", "with", "to", "of", "during", "after", "before", "since", "according", "pendant",
+            "durant", "après", "avant", "parmi", "entre"}
+_INVERSION = re.compile(r"^[\w’'-]+-(t-)?(il|elle|ils|elles|on)$", re.IGNORECASE)
+_CHOICE = {"fr": re.compile(r"\sou\s", re.IGNORECASE), "en": re.compile(r"\sor\s", re.IGNORECASE)}
+
+
+def _clause_form(clause: str, language: str) -> str | None:
+    tokens = [t.lower() for t in re.findall(r"[\w’'-]+", clause)]
+    while len(tokens) > 1 and tokens[0] in _LEAD_IN:
+        tokens = tokens[1:]
+    if not tokens:
+        return None
+    first = re.sub(r"^(qu)['’].*", r"\1", tokens[0]) if language == "fr" else tokens[0]  # "qu'a-t-il" asks "what"
+    if first in _WH[language]:
+        return "open"
+    if language == "en" and first in _AUXILIARIES:
+        return "yesno"
+    if language == "fr" and any(t == "est-ce" or _INVERSION.match(t) for t in tokens):
+        return "yesno"
+    return None
+
+
+def question_form(question: str, language: str) -> str:
+    """'open' (who, what, when...), 'yesno', or 'choice' (a yes/no question offering alternatives:
+    'en train ou en avion ?'). The main clause decides: the last one ('Selon lui, quand...?',
+    'When Putin spoke, did he say...?'), else the question's start."""
+    language = language if language in _WH else "en"
+    segments = [s for s in re.split(r"[,;:.]", question) if len(re.findall(r"\w+", s)) >= 2]
+    for clause in ([segments[-1]] if segments else []) + [question]:
+        form = _clause_form(clause, language)
+        if form:
+            return "choice" if form == "yesno" and _CHOICE[language].search(question) else form
+    return "open"

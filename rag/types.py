@@ -79,11 +79,25 @@ class Passage:
         }
 
 
+@dataclass(frozen=True)
+class Span:
+    """The passage sentence(s) that state a cited claim: character offsets into the chunk text."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self, chunk: Chunk) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end,
+                "article_start": chunk.start + self.start, "article_end": chunk.start + self.end}
+
+
 @dataclass
 class Citation:
-    n: int  # the number the model cited, i.e. the passage's position in the prompt
+    n: int  # the number the answer cites, i.e. the passage's position in the prompt
     passage: Passage
     sentences: list[str] = field(default_factory=list)  # answer sentences that cite it
+    support: list[Span] = field(default_factory=list)  # where the passage states them
 
     def to_dict(self) -> dict:
         c = self.passage.chunk
@@ -95,7 +109,25 @@ class Citation:
             "text": c.text,
             "score": round(float(self.passage.score), 4),
             "chunk_id": c.id,
+            "sentences": list(self.sentences),
+            "support": [s.to_dict(c) for s in self.support],
         }
+
+
+@dataclass
+class Claim:
+    """One sentence of what the model wrote, and what the checks made of it."""
+
+    text: str  # without its [n] markers
+    cited: list[int]  # the passage numbers the model gave it
+    passage: int | None = None  # the passage that states it (after re-attribution), if any
+    span: Span | None = None
+    kept: bool = False
+    note: str = ""  # why it was dropped, or what was fixed ("cited [4], stated in [1]")
+    adds: int = 0  # content words it adds to the question (0: it only restates the question)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "cited": list(self.cited), "passage": self.passage, "kept": self.kept, "note": self.note}
 
 
 @dataclass
@@ -109,7 +141,10 @@ class Answer:
     timings: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
     retrieval_query: str = ""  # what was searched: the question, with the previous one for a follow-up
-    abstain_reason: str = ""
+    abstain_reason: str = ""  # in plain words, for the user
+    abstain_code: str = ""  # the same as data: off_topic, declined, unsupported, off_question, ...
+    form: str = "answer"  # answer | yes_no | disagreement | abstained
+    claims: list[Claim] = field(default_factory=list)  # every sentence the model wrote, kept or dropped
     model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -128,6 +163,9 @@ class Answer:
             "retrieval_query": self.retrieval_query,
             "standalone_question": self.retrieval_query,  # deprecated alias of retrieval_query, kept for old readers
             "abstain_reason": self.abstain_reason,
+            "abstain_code": self.abstain_code,
+            "form": self.form,
+            "claims": [c.to_dict() for c in self.claims],
             "model_text": self.model_text,
         }
 

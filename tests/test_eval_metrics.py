@@ -130,9 +130,13 @@ def test_dataset_errors_name_file_and_line():
 
 def test_dev_set_loads():
     items = load_dataset(ROOT / "seeds" / "eval" / "dev.jsonl")
-    assert len(items) == 82
-    assert sum(not i.answerable for i in items) == 18
-    assert sum(i.kind == "followup" for i in items) == 9 and all(i.history for i in items if i.kind == "followup")
+    assert len(items) == 242
+    assert sum(not i.answerable for i in items) == 38
+    assert all(i.history for i in items if i.kind == "followup")
+    test = [i for i in items if i.split == "test"]
+    for kind in ("factoid", "yesno", "either_or", "two_part", "role", "followup", "disagreement", "unanswerable"):
+        assert sum(i.kind == kind for i in test) >= 10, kind
+    assert sum(i.language == "en" for i in test) >= 10
 
 
 def test_must_include_matches_whole_words_and_must_not_include_catches_the_opposite():

@@ -41,16 +41,18 @@ def test_model_saying_it_does_not_know_is_an_abstention(make_services):
     assert result.text == "The articles do not answer this question."
 
 
-def test_uncited_answer_abstains(make_services):
-    services = _scripted(make_services, "Kim est venu en train.")
+def test_uncited_answer_is_cited_with_the_passage_that_states_it(make_services):
+    services = _scripted(make_services, "Kim est parti dimanche soir de Pyongyang à bord d'un train blindé.")
     result = answer(services, "Comment Kim est-il venu ?")
-    assert result.abstained and "cites no passage" in result.abstain_reason
+    assert not result.abstained and result.citations
+    assert all("train blindé" in c.passage.chunk.text for c in result.citations)
+    assert "train blindé" in result.citations[0].support[0].text and result.claims[0].note.startswith("no citation")
 
 
 def test_answer_with_invented_number_abstains(make_services):
     services = _scripted(make_services, "Le train roule à 145 km/h [1].")
     result = answer(services, "À quelle vitesse maximale roule le train de Kim ?")
-    assert result.abstained and "numbers" in result.abstain_reason
+    assert result.abstained and result.abstain_code == "unsupported" and "number" in result.abstain_reason
 
 
 def test_unsupported_answer_abstains(make_services):

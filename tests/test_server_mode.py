@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from rag import Answer, build_services, ingest, load_settings, remove, search, stream_answer
-from rag.pipeline import finalize
+from rag.validation import validate
 from rag.prompting import ABSTAIN_TEXT
 from ui.cli import main as cli
 
@@ -148,5 +148,5 @@ def test_openai_like_backend_answers_through_llama_cpp_server(small_model, serve
         assert all(c.passage is answer.passages[c.n - 1] for c in answer.citations)
     # The same text validated in-process gives the same verdict: the backend changes nothing downstream.
     blank = Answer(question=answer.question, text="", citations=[], passages=answer.passages, abstained=False, language="fr")
-    again = finalize(blank, answer.model_text, services.settings.answer, services.embedder)
+    again = validate(blank, answer.model_text, services.settings.answer, services.embedder)
     assert (again.abstained, again.text, [c.n for c in again.citations]) == (answer.abstained, answer.text, [c.n for c in answer.citations])

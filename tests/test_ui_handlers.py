@@ -115,7 +115,7 @@ def test_follow_up_passes_history_and_sessions_stay_apart(seeded):
     assert [t.question for t in turns_b] == ["Qui accompagnait Kim Jong Un ?"]
     follow = run(handlers.respond(seeded, "Et quand ?", turns_a, 4))[-1]
     assert [t.question for t in follow[2]] == [QUESTION, "Et quand ?"] and len(follow[0]) == 4
-    assert "previous question: " + QUESTION in seeded.llm.calls[-1][-1]["content"]
+    assert "Previous question: " + QUESTION in seeded.llm.calls[-1][-1]["content"]
     assert 'href="#src-2-1"' in follow[0][3]["content"] and 'data-turn="2"' in follow[1]
 
 

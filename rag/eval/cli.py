@@ -21,11 +21,16 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", "--settings", action="append", default=[], metavar="TOML", dest="settings_files",
                    help="a settings file to evaluate as one configuration (repeatable; used as is, not layered on rag --config)")
     p.add_argument("--preset", action="append", default=[],
-                   help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid and naive")
+                   help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid, today and naive")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                    help="change one setting in every configuration, e.g. --set answer.min_lexical_support=0.4 (repeatable)")
     p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="one configuration per value of a setting, for each non-naive configuration (repeatable: the product)")
+    p.add_argument("--replay", metavar="REPORT_JSON",
+                   help="re-check the answers stored in a full run's report.json under other answer settings (with --set or "
+                   "--sweep), without the LLM: seconds instead of minutes")
+    p.add_argument("--replay-config", action="append", default=[], metavar="NAME",
+                   help="with --replay: only the stored configuration of this name (repeatable; default: every non-naive one)")
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only, no LLM (seconds)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions (after --split and --kind)")
     p.add_argument("--out", default=None, help="output folder (default: eval-out/<timestamp>)")
@@ -76,11 +81,13 @@ def run_eval(args) -> int:
     from rag import load_settings
     from rag.eval.dataset import load_dataset, select
     from rag.eval.presets import resolve_configs
+    from rag.eval.replay import replay_configs
     from rag.eval.report import write_report
     from rag.eval.runner import run_config
 
     items = select(load_dataset(args.dataset), args.split, args.kind, args.limit)
-    configs = resolve_configs(args.config, args.preset, args.settings_files, args.overrides, args.sweep)
+    replayed = replay_configs(args.replay, args.replay_config) if args.replay else []
+    configs = resolve_configs(args.config, args.preset, args.settings_files, args.overrides, args.sweep, replayed)
     corpus = Path(args.corpus) if args.corpus else load_settings(args.config).seeds_dir
     results = [run_config(c, items, corpus, args.retrieval_only, progress=not args.quiet) for c in configs]
     meta = {

@@ -28,8 +28,10 @@ PRESETS: dict[str, dict] = {
     "chunk200": {"chunking": {"chunk_size": 200}},
     "qwen0.5b": {"llm": {"model": "qwen2.5-0.5b"}},
     "naive": {},  # the llama-index baseline over the default settings' chunks (rag.eval.baseline)
+    # The configuration before the answer-quality work (first release's prompt and checks), to compare in the same run.
+    "today": {"answer": {"prompt": "v1", "checks": "v1"}},
 }
-DEFAULT_PRESETS = ("hybrid", "naive")
+DEFAULT_PRESETS = ("hybrid", "today", "naive")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class EvalConfig:
     name: str
     settings: Settings
     naive: bool = False
+    replay: dict | None = None  # question id -> stored row: re-check answers a model already wrote
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -93,7 +96,7 @@ def with_overrides(config: EvalConfig, assignments: list[tuple[str, str]], suffi
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']} (see: rag info --json)") from None
-    return EvalConfig(name=f"{config.name}{suffix}", settings=settings, naive=config.naive)
+    return EvalConfig(name=f"{config.name}{suffix}", settings=settings, naive=config.naive, replay=config.replay)
 
 
 def swept(configs: list[EvalConfig], sweeps: list[str]) -> list[EvalConfig]:
@@ -111,10 +114,10 @@ def swept(configs: list[EvalConfig], sweeps: list[str]) -> list[EvalConfig]:
 
 
 def resolve_configs(base_config: str | None, presets: list[str], files: list[str], sets: list[str] = (),
-                    sweeps: list[str] = ()) -> list[EvalConfig]:
-    """Files first, then presets (with neither: hybrid vs naive); then --set on all, then --sweep."""
-    configs = [file_config(f) for f in files]
-    if presets or not files:
+                    sweeps: list[str] = (), replayed: list[EvalConfig] = ()) -> list[EvalConfig]:
+    """Replayed configurations, files, then presets (with none of them: hybrid vs naive); then --set on all, then --sweep."""
+    configs = list(replayed) + [file_config(f) for f in files]
+    if presets or not configs:
         base = load_settings(base_config)
         configs += [preset_config(p, base) for p in (presets or DEFAULT_PRESETS)]
     assignments = [parse_assignment(a) for a in sets]

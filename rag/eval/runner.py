@@ -55,6 +55,24 @@ class Outcome:
     citations: list[dict] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    passages: list[str] = field(default_factory=list)  # chunk ids the answer was given, in prompt order
+    dense: list[float] = field(default_factory=list)  # their cosine with the question (the off-topic gate reads it)
+    abstain_code: str = ""
+    form: str = ""
+    claims: list[dict] = field(default_factory=list)
+
+
+def pipeline_outcome(result, ranked: Outcome) -> Outcome:
+    """What the metrics need of a checked ``rag.Answer``."""
+    pairs = [] if result.abstained else judged_sentences(result.text, result.passages)
+    return Outcome(
+        ranking=ranked.ranking, chunk_ids=ranked.chunk_ids, timings=dict(result.timings), text=result.text,
+        abstained=result.abstained, abstain_reason=result.abstain_reason, cited=pairs, model_text=result.model_text,
+        citations=[{"n": c.n, "source": c.passage.chunk.article_id, "chunk_id": c.passage.chunk.id} for c in result.citations],
+        prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+        passages=[p.chunk.id for p in result.passages], dense=[round(p.dense_score, 4) for p in result.passages],
+        abstain_code=result.abstain_code, form=result.form, claims=[c.to_dict() for c in result.claims],
+    )
 
 
 def prepare_corpus(services, corpus: Path) -> list[str]:
@@ -93,16 +111,9 @@ class PipelineSystem:
         from rag import answer
 
         ranked = self.rank(item)
-        result = answer(self.services, item.question, item.history or None)
-        pairs = [] if result.abstained else judged_sentences(result.text, result.passages)
-        self.judge.prepare(pairs)
-        return Outcome(
-            ranking=ranked.ranking, chunk_ids=ranked.chunk_ids, timings=dict(result.timings), text=result.text,
-            abstained=result.abstained, abstain_reason=result.abstain_reason, cited=pairs,
-            model_text=getattr(result, "model_text", ""),
-            citations=[{"n": c.n, "source": c.passage.chunk.article_id, "chunk_id": c.passage.chunk.id} for c in result.citations],
-            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-        )
+        out = pipeline_outcome(answer(self.services, item.question, item.history or None), ranked)
+        self.judge.prepare(out.cited)
+        return out
 
 
 class NaiveSystem:
@@ -184,10 +195,19 @@ def evaluate(system, item: EvalItem, retrieval_only: bool) -> dict:
     row.update(retrieved=out.ranking, retrieved_chunks=out.chunk_ids, timings=out.timings)
     row["metrics"] = retrieval_metrics(item, out.ranking)
     if not retrieval_only:
-        row.update(answer=out.text, abstained=out.abstained, abstain_reason=out.abstain_reason, model_text=out.model_text,
-                   citations=out.citations, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens)
+        row.update(answer=out.text, abstained=out.abstained, abstain_reason=out.abstain_reason, abstain_code=out.abstain_code,
+                   form=out.form, model_text=out.model_text, claims=out.claims, citations=out.citations, passages=out.passages,
+                   dense=out.dense, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens)
         row["metrics"].update(answer_metrics(item, out, system.judge))
     return row
+
+
+def make_system(config: EvalConfig, services):
+    if config.replay is not None:
+        from rag.eval.replay import ReplaySystem
+
+        return ReplaySystem(services, config.replay)
+    return NaiveSystem(services) if config.naive else PipelineSystem(services)
 
 
 def run_config(config: EvalConfig, items: list[EvalItem], corpus: Path, retrieval_only=False, progress=True) -> ConfigResult:
@@ -197,7 +217,7 @@ def run_config(config: EvalConfig, items: list[EvalItem], corpus: Path, retrieva
 
     services = build_services(config.settings)
     corpus_ids = prepare_corpus(services, corpus)
-    system = NaiveSystem(services) if config.naive else PipelineSystem(services)
+    system = make_system(config, services)
     system.warm_up(retrieval_only)
     rows = [evaluate(system, item, retrieval_only) for item in tqdm(items, desc=config.name, unit="q", disable=not progress or None)]
     unknown = sorted({g for i in items for g in i.gold_sources} - set(corpus_ids))

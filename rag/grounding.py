@@ -1,0 +1,166 @@
+"""Where in the shown passages does a claim of the answer stand? Claim-level support without an NLI model.
+
+The passages are cut into windows (each sentence, and each pair of neighbouring sentences, of
+each passage). A claim is grounded in the window that holds the most of it:
+
+- ``coverage``: the share of the claim's content words found in the window (inflection-tolerant),
+  question words included: "Kim Jong Un a remporté le prix Nobel de la paix 2020" is not found in
+  a passage that only names Kim, although "prix Nobel" came from the question;
+- ``new_coverage``: the same share over the words the claim adds to the question, which carry the
+  answer ("Kozlov" in "le ministre est Alexandre Kozlov");
+- ``numbers_ok``: every number of the claim is in the window.
+
+A claim written in another language than its passages (an English answer over French articles)
+cannot share words with them; it is grounded by what crosses languages: names and numbers
+(spelling variants allowed: Vostochny ~ Vostotchny, Putin ~ Poutine) and the cosine of the
+multilingual embedder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rag.settings import AnswerSettings
+from rag.text import content_words, fold, name_like_words, numbers_in, same_stem, sentence_spans, strip_markers
+from rag.types import Passage
+
+
+@dataclass(frozen=True)
+class Window:
+    """One sentence, or two neighbouring ones, of a passage shown to the model."""
+
+    passage: int  # 1-based: the number the model saw
+    start: int  # character offsets into the passage's chunk text
+    end: int
+    text: str
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(content_words(self.text))
+
+    @cached_property
+    def numbers(self) -> frozenset[str]:
+        return frozenset(numbers_in(self.text))
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        return frozenset(fold(w) for w in name_like_words(self.text))
+
+
+def windows(passages: list[Passage]) -> list[Window]:
+    """Every sentence of every passage, and every pair of neighbouring sentences."""
+    out: list[Window] = []
+    for number, passage in enumerate(passages, start=1):
+        text = passage.chunk.text
+        spans = list(sentence_spans(text))
+        for i, (start, end) in enumerate(spans):
+            out.append(Window(number, start, end, text[start:end]))
+            if i + 1 < len(spans):
+                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]]))
+    return out
+
+
+class Matcher:
+    """Word matching tolerant of inflection ('sanctions'~'sanction'), with the settings' stem rule."""
+
+    def __init__(self, cfg: AnswerSettings):
+        self.cfg = cfg
+
+    def found(self, word: str, vocabulary: frozenset[str] | set[str]) -> bool:
+        if word in vocabulary:
+            return True
+        if len(word) < self.cfg.stem_min_length:
+            return False
+        return any(same_stem(word, v, self.cfg.stem_prefix, self.cfg.stem_min_length) for v in vocabulary)
+
+    def share(self, words: set[str], vocabulary: frozenset[str] | set[str]) -> float:
+        return sum(self.found(w, vocabulary) for w in words) / len(words) if words else 1.0
+
+
+def spelled_alike(a: str, b: str) -> bool:
+    """Transliterations of one name: 'vostochny'~'vostotchny', 'putin'~'poutine', 'shoigu'~'choigu'."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2:
+        return False
+    return _edit_distance(a, b) <= (1 if min(len(a), len(b)) < 6 else 2)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+@dataclass
+class Grounding:
+    """The best window for one claim, and how much of the claim it holds."""
+
+    claim: str
+    window: Window | None = None
+    coverage: float = 0.0
+    new_coverage: float = 0.0
+    numbers_ok: bool = False
+    adds: int = 0  # how many content words the claim adds to the question
+    cross_lingual: bool = False
+    cosine: float | None = None  # claim vs window, for claims in another language than their passages
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passage(self) -> int | None:
+        return self.window.passage if self.window else None
+
+
+class Grounder:
+    """Grounds the claims of one answer in the passages it was given."""
+
+    def __init__(self, question: str, passages: list[Passage], cfg: AnswerSettings, embedder=None):
+        self.question = question
+        self.passages = passages
+        self.cfg = cfg
+        self.match = Matcher(cfg)
+        self.windows = windows(passages)
+        self.asked = content_words(question)
+        self.embedder = embedder
+
+    def ground(self, claim: str, cross_lingual: bool = False, prefer: tuple[int, ...] = ()) -> Grounding:
+        """The window holding the most of ``claim``; ties go to the passages the model cited (``prefer``)."""
+        text = strip_markers(claim)
+        if cross_lingual:
+            return self._ground_across_languages(text, prefer)
+        words = content_words(text)
+        new = {w for w in words if not self.match.found(w, self.asked)}
+        numbers = numbers_in(text)
+        best = Grounding(text, adds=len(new))
+        best_key: tuple = ()
+        for window in self.windows:
+            coverage = self.match.share(words, window.words)
+            new_coverage = self.match.share(new, window.words)
+            numbers_ok = numbers <= window.numbers
+            key = (numbers_ok, round(min(coverage, new_coverage), 3), round(coverage, 3), window.passage in prefer, -len(window.text))
+            if key > best_key:
+                best_key = key
+                best = Grounding(text, window, coverage, new_coverage, numbers_ok, adds=len(new))
+        return best
+
+    def _ground_across_languages(self, text: str, prefer: tuple[int, ...]) -> Grounding:
+        names = {fold(w) for w in name_like_words(text)} - {fold(w) for w in name_like_words(self.question)}
+        numbers = numbers_in(text)
+        if not self.windows or self.embedder is None:
+            return Grounding(text, cross_lingual=True)
+        vectors = self.embedder.embed_passages([text] + [w.text for w in self.windows])
+        cosines = vectors[1:] @ vectors[0]
+        best, best_key = Grounding(text, cross_lingual=True), ()
+        for window, cosine in zip(self.windows, cosines):
+            found = sum(any(spelled_alike(n, m) for m in window.names | window.words) for n in names) / len(names) if names else 1.0
+            numbers_ok = numbers <= window.numbers
+            key = (numbers_ok, round(found, 3), round(float(cosine), 3), window.passage in prefer)
+            if key > best_key:
+                best_key = key
+                best = Grounding(text, window, found, found, numbers_ok, adds=len(names), cross_lingual=True, cosine=float(cosine))
+        return best

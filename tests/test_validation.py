@@ -1,0 +1,146 @@
+"""The claim-level checks of rag.validation on scripted model outputs, one class of failure at a time.
+
+Each test is a reply a 1.5B model really gives (shapes seen on the dev set), over passages taken
+from the seed articles; the first-release checks (rag.legacy) get most of them wrong.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.legacy import validate_v1
+from rag.settings import AnswerSettings
+from rag.types import Answer, Chunk, Passage
+from rag.validation import validate
+
+GIFTS = ("« M.Poutine a offert à Kim un gant provenant d’une combinaison spatiale, qui a voyagé plusieurs fois dans l’espace. "
+         "Il a aussi offert à Kim une carabine de production russe de la plus haute qualité. En retour, il a également reçu "
+         "une carabine fabriquée en Corée du Nord », a indiqué à la presse Dmitri Peskov, porte-parole du Kremlin.")
+SUMMIT = ("M. Kim devrait le retrouver dans les prochains jours quelque part dans l'Extrême-Orient russe. "
+          "Moscou n'a précisé ni la date ni le lieu de la rencontre.")
+MEETING = ("Vladimir Poutine et Kim Jong Un se sont retrouvés mercredi au cosmodrome russe de Vostotchny, dans l'Est de la "
+           "Russie, le président russe parlant d'aider la Corée du Nord à construire des satellites.")
+ARMY = ("L’armée sud-coréenne a évalué le train entré en Russie mardi matin, a déclaré Jeon Ha Gyu, porte-parole du ministère "
+        "sud-coréen de la Défense, lors d’un point de presse, sans préciser comment l’armée a obtenu l’information.")
+DEPART_000 = "Parti dimanche soir de Pyongyang à bord d'un train blindé, Kim Jong Un effectue son premier voyage à l'étranger."
+DEPART_001 = "L’agence a déclaré que Kim était monté à bord de son train personnel dimanche après-midi."
+TRIP_003 = "Au moins 20 heures sont nécessaires pour relier Pyongyang et Vladivostok, un trajet de 1.200 kilomètres."
+TRIP_001 = "La première rencontre a eu lieu en 2019 dans la ville située à environ 680 kilomètres au nord de Pyongyang."
+
+
+def passages(*texts: str, articles: tuple[str, ...] = ()) -> list[Passage]:
+    out = []
+    for i, text in enumerate(texts):
+        article = articles[i] if articles else f"a{i}"
+        out.append(Passage(Chunk(id=f"{article}:{i}", article_id=article, n=i, text=text, start=100, end=100 + len(text)), 1.0, i + 1))
+    return out
+
+
+def check(question: str, reply: str, *texts: str, language: str = "fr", articles: tuple[str, ...] = (), checks=validate) -> Answer:
+    answer = Answer(question=question, text="", citations=[], passages=passages(*texts, articles=articles), abstained=False,
+                    language=language)
+    return checks(answer, reply, AnswerSettings())
+
+
+# -- 1. right answer, wrong number or none ------------------------------------------------------
+
+def test_a_right_sentence_with_the_wrong_number_is_cited_with_the_passage_that_states_it():
+    result = check("Quel cadeau Poutine a-t-il offert à Kim ?", "Poutine a offert à Kim une carabine de production russe [2].",
+                   SUMMIT, GIFTS)
+    assert not result.abstained and [c.n for c in result.citations] == [2]
+    result = check("Quel cadeau Poutine a-t-il offert à Kim ?", "Poutine a offert à Kim une carabine de production russe [1].",
+                   SUMMIT, GIFTS)
+    assert not result.abstained and [c.n for c in result.citations] == [2] and "[2]" in result.text
+    assert result.claims[0].note == "cited [1], stated in [2]"
+    support = result.citations[0].support[0]
+    # "Il a aussi offert..." needs the sentence before it to say who "il" is
+    assert support.text.endswith("Il a aussi offert à Kim une carabine de production russe de la plus haute qualité.")
+    assert GIFTS[support.start:support.end] == support.text
+    assert result.citations[0].to_dict()["support"][0]["article_start"] == 100 + support.start
+
+
+def test_the_first_release_abstained_on_that_reattributable_answer():
+    result = check("Quel cadeau Poutine a-t-il offert à Kim ?", "Poutine a offert à Kim une carabine de production russe.",
+                   SUMMIT, GIFTS, checks=validate_v1)
+    assert result.abstained
+
+
+# -- 2. yes/no and either/or ------------------------------------------------------------------------
+
+def test_a_yes_no_answer_takes_the_polarity_its_passage_states():
+    result = check("Moscou a-t-il précisé la date de la rencontre ?", "Non. Moscou n'a précisé ni la date ni le lieu [1].", SUMMIT)
+    assert not result.abstained and result.text.startswith("Non.") and result.form == "yes_no"
+    wrong = check("Le porte-parole a-t-il expliqué comment l'armée savait que le train était entré en Russie ?",
+                  "Oui, il a expliqué comment l'armée savait que le train était entré en Russie [1].", ARMY)
+    assert wrong.abstained or wrong.text.startswith("Non")
+
+
+def test_a_yes_no_word_in_the_wrong_language_is_written_in_the_questions():
+    result = check("Had Moscow given the date of the meeting?", "Non. Moscou n'a précisé ni la date ni le lieu [1].",
+                   SUMMIT, language="en")
+    assert result.text.startswith("No.")
+
+
+def test_an_either_or_answer_that_repeats_the_chosen_option_is_kept():
+    result = check("Kim Jong Un est-il parti de Pyongyang en train ou en avion ?",
+                   "Kim Jong Un est parti de Pyongyang à bord d'un train blindé [1].", DEPART_000)
+    assert not result.abstained and "train" in result.text
+
+
+# -- 3. one bad detail -----------------------------------------------------------------------------
+
+def test_an_unsupported_sentence_is_dropped_and_the_supported_one_kept():
+    result = check("Où Poutine et Kim se sont-ils retrouvés ?",
+                   "Ils se sont retrouvés au cosmodrome de Vostotchny [1]. La rencontre a duré 12 heures [1].", MEETING)
+    assert not result.abstained and "Vostotchny" in result.text and "12 heures" not in result.text
+    assert [c.kept for c in result.claims] == [True, False] and "number" in result.claims[1].note
+    assert check("Où Poutine et Kim se sont-ils retrouvés ?",
+                 "Ils se sont retrouvés au cosmodrome de Vostotchny [1]. La rencontre a duré 12 heures [1].",
+                 MEETING, checks=validate_v1).abstained
+
+
+# -- 4 and 5. restated-question inventions, off-question copying --------------------------------
+
+def test_a_restated_question_with_an_invented_answer_is_not_found_in_the_passages():
+    result = check("Qui a remporté le prix Nobel de la paix 2020 ?", "Kim Jong Un a remporté le prix Nobel de la paix 2020 [1].",
+                   DEPART_000)
+    assert result.abstained and result.abstain_code == "unsupported"
+
+
+def test_an_answer_that_only_restates_the_question_abstains():
+    result = check("Comment s'appelle le fleuve frontalier près duquel le train a été vu ?",
+                   "Le fleuve frontalier près duquel le train a été vu est le fleuve frontalier [1].",
+                   "Des journalistes ont vu lundi un train vert dans une gare, du côté nord-coréen d’un fleuve frontalier.")
+    assert result.abstained and result.abstain_code in ("restated", "unsupported")
+
+
+# -- 6. roles and parts --------------------------------------------------------------------------
+
+def test_both_parts_of_a_two_part_answer_are_kept_with_their_citations():
+    result = check("Quels cadeaux Poutine a-t-il offerts à Kim ?",
+                   "Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]. "
+                   "Il lui a aussi offert une carabine de production russe [1].", GIFTS)
+    assert not result.abstained and "gant" in result.text and "carabine" in result.text and len(result.claims) == 2
+
+
+# -- 9. disagreement -----------------------------------------------------------------------------
+
+def test_figures_from_two_articles_that_differ_are_announced_as_such():
+    result = check("Quelle distance sépare Pyongyang de Vladivostok ?",
+                   "Le trajet fait 1.200 kilomètres [1]. La ville est à environ 680 kilomètres de Pyongyang [2].",
+                   TRIP_003, TRIP_001, articles=("003", "001"))
+    assert not result.abstained and result.form == "disagreement"
+    assert result.text.startswith("Les sources diffèrent") and "[1]" in result.text and "[2]" in result.text
+
+
+# -- abstention stays --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reply", ["Je ne sais pas.", "I don't know.", "", "Les passages ne précisent pas le nom du conducteur."])
+def test_the_model_declining_is_an_abstention_with_its_reason(reply):
+    result = check("Comment s'appelle le conducteur du train ?", reply, DEPART_000)
+    assert result.abstained and result.abstain_code == "declined" and result.citations == []
+
+
+def test_hallucinated_citation_numbers_are_dropped():
+    result = check("Où Poutine et Kim se sont-ils retrouvés ?", "Au cosmodrome de Vostotchny [7].", MEETING)
+    assert not result.abstained and [c.n for c in result.citations] == [1] and "[7]" not in result.text
