@@ -24,3 +24,29 @@ def checked_history(history, where: str = "history") -> list[dict]:
     if problem := history_problem(history):
         raise InputError(f"{where}: {problem}")
     return [{"role": t["role"], "content": t["content"]} for t in history]
+
+
+def previous_turn(history: list[dict] | None, answer_words: int = 40) -> tuple[str, str]:
+    """The last user question of ``history`` and the answer that followed it (markers removed, cut
+    to ``answer_words`` words; empty when it was an abstention): what a follow-up's pronouns point to."""
+    from rag.prompting import ABSTAIN_TEXT
+    from rag.text import strip_markers
+
+    question, answer = "", ""
+    for turn in history or []:
+        if turn.get("role") == "user":
+            question, answer = turn["content"], ""
+        elif turn.get("role") == "assistant" and question:
+            answer = strip_markers(turn["content"])
+    if answer in ABSTAIN_TEXT.values():
+        answer = ""
+    return question, " ".join(answer.split()[:answer_words])
+
+
+def retrieval_query(question: str, history: list[dict] | None, with_answer: bool = True) -> str:
+    """Follow-ups ("Et qu'a répondu Poutine ?") borrow the previous question's words, and its
+    answer's, for retrieval: cheaper than asking the LLM to rewrite the question (a whole extra
+    generation on 2 cores)."""
+    previous, answer = previous_turn(history)
+    parts = [previous, answer if with_answer else "", question]
+    return " ".join(p for p in parts if p)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rag.settings import AnswerSettings
-from rag.text import content_words, fold, name_like_words, numbers_in, same_stem, sentence_spans, strip_markers
+from rag.text import QUESTION_TYPE_WORDS, content_words, fold, name_like_words, numbers_in, same_stem, sentence_spans, strip_markers
 from rag.types import Passage
 
 
@@ -62,17 +62,21 @@ def windows(passages: list[Passage]) -> list[Window]:
 
 
 class Matcher:
-    """Word matching tolerant of inflection ('sanctions'~'sanction'), with the settings' stem rule."""
+    """Word matching tolerant of inflection ('sanctions'~'sanction'), with the settings' stem rule; with
+    ``cognates``, also of spelling across languages ('military'~'militaire', 'Putin'~'Poutine')."""
 
-    def __init__(self, cfg: AnswerSettings):
+    def __init__(self, cfg: AnswerSettings, cognates: bool = False):
         self.cfg = cfg
+        self.cognates = cognates
 
     def found(self, word: str, vocabulary: frozenset[str] | set[str]) -> bool:
         if word in vocabulary:
             return True
         if len(word) < self.cfg.stem_min_length:
             return False
-        return any(same_stem(word, v, self.cfg.stem_prefix, self.cfg.stem_min_length) for v in vocabulary)
+        if any(same_stem(word, v, self.cfg.stem_prefix, self.cfg.stem_min_length) for v in vocabulary):
+            return True
+        return self.cognates and any(spelled_alike(word, v) for v in vocabulary)
 
     def share(self, words: set[str], vocabulary: frozenset[str] | set[str]) -> float:
         return sum(self.found(w, vocabulary) for w in words) / len(words) if words else 1.0
@@ -106,6 +110,7 @@ class Grounding:
     coverage: float = 0.0
     new_coverage: float = 0.0
     numbers_ok: bool = False
+    names_found: float = 1.0  # share of the names the claim adds that the window has (spelling variants allowed)
     adds: int = 0  # how many content words the claim adds to the question
     cross_lingual: bool = False
     cosine: float | None = None  # claim vs window, for claims in another language than their passages
@@ -123,44 +128,46 @@ class Grounder:
         self.question = question
         self.passages = passages
         self.cfg = cfg
-        self.match = Matcher(cfg)
         self.windows = windows(passages)
-        self.asked = content_words(question)
+        self.asked = content_words(question) | {fold(n) for n in name_like_words(question)}
         self.embedder = embedder
 
     def ground(self, claim: str, cross_lingual: bool = False, prefer: tuple[int, ...] = ()) -> Grounding:
-        """The window holding the most of ``claim``; ties go to the passages the model cited (``prefer``)."""
+        """The window holding the most of ``claim``; ties go to the passages the model cited (``prefer``).
+
+        Across languages words match as cognates ('militaire'~'military'), and the cosine of the
+        multilingual embedder between claim and window is kept for the checks.
+        """
         text = strip_markers(claim)
-        if cross_lingual:
-            return self._ground_across_languages(text, prefer)
+        match = Matcher(self.cfg, cognates=cross_lingual)
+        question_match = Matcher(self.cfg, cognates=True)  # 'Putin' in the question, 'Poutine' in the answer
         words = content_words(text)
-        new = {w for w in words if not self.match.found(w, self.asked)}
+        new = {w for w in words if not question_match.found(w, self.asked)}
+        names = {fold(n) for n in name_like_words(text)} - {w for w in self.asked}
+        names = {n for n in names if not question_match.found(n, self.asked)}
         numbers = numbers_in(text)
-        best = Grounding(text, adds=len(new))
-        best_key: tuple = ()
-        for window in self.windows:
-            coverage = self.match.share(words, window.words)
-            new_coverage = self.match.share(new, window.words)
+        cosines = self._cosines(text) if cross_lingual else None
+        best, best_key = Grounding(text, adds=len(new), cross_lingual=cross_lingual), ()
+        for i, window in enumerate(self.windows):
+            vocabulary = window.words | window.names
+            coverage, new_coverage = match.share(words, vocabulary), match.share(new, vocabulary)
+            names_found = Matcher(self.cfg, cognates=True).share(names, vocabulary)
             numbers_ok = numbers <= window.numbers
-            key = (numbers_ok, round(min(coverage, new_coverage), 3), round(coverage, 3), window.passage in prefer, -len(window.text))
+            cosine = float(cosines[i]) if cosines is not None else None
+            key = (numbers_ok, round(min(coverage, new_coverage, names_found), 3), round(coverage, 3), cosine or 0.0,
+                   window.passage in prefer, -len(window.text))
             if key > best_key:
                 best_key = key
-                best = Grounding(text, window, coverage, new_coverage, numbers_ok, adds=len(new))
+                best = Grounding(text, window, coverage, new_coverage, numbers_ok, names_found, len(new), cross_lingual, cosine)
         return best
 
-    def _ground_across_languages(self, text: str, prefer: tuple[int, ...]) -> Grounding:
-        names = {fold(w) for w in name_like_words(text)} - {fold(w) for w in name_like_words(self.question)}
-        numbers = numbers_in(text)
+    def _cosines(self, text: str):
         if not self.windows or self.embedder is None:
-            return Grounding(text, cross_lingual=True)
+            return None
         vectors = self.embedder.embed_passages([text] + [w.text for w in self.windows])
-        cosines = vectors[1:] @ vectors[0]
-        best, best_key = Grounding(text, cross_lingual=True), ()
-        for window, cosine in zip(self.windows, cosines):
-            found = sum(any(spelled_alike(n, m) for m in window.names | window.words) for n in names) / len(names) if names else 1.0
-            numbers_ok = numbers <= window.numbers
-            key = (numbers_ok, round(found, 3), round(float(cosine), 3), window.passage in prefer)
-            if key > best_key:
-                best_key = key
-                best = Grounding(text, window, found, found, numbers_ok, adds=len(names), cross_lingual=True, cosine=float(cosine))
-        return best
+        return vectors[1:] @ vectors[0]
+
+    def question_coverage(self, spans: list[str], cross_lingual: bool = False) -> float:
+        """Share of the question's content words that the evidence (the kept windows) speaks of."""
+        vocabulary = set().union(*(content_words(t) | {fold(n) for n in name_like_words(t)} for t in spans)) if spans else set()
+        return Matcher(self.cfg, cognates=cross_lingual).share(content_words(self.question) - QUESTION_TYPE_WORDS, vocabulary)

@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from rag.prompting import build_messages
+from rag.conversation import retrieval_query
+from rag.prompting import ABSTAIN_TEXT, build_messages
+from rag.translation import translate
 from rag.text import detect_language
 from rag.legacy import validate_v1
 from rag.validation import abstain, validate
@@ -53,13 +55,18 @@ def warm_up(services, llm: bool = True) -> None:
                 pass
 
 
-def retrieval_query(question: str, history: list[dict] | None) -> str:
-    """Follow-ups ("Et qu'a répondu Poutine ?") borrow the previous question's words for retrieval.
+def articles_language(passages: list[Passage]) -> str:
+    return detect_language(" ".join(p.chunk.text for p in passages[:2]))
 
-    Cheaper than asking the LLM to rewrite the question (a whole extra generation on 2 cores).
-    """
-    previous = [t["content"] for t in (history or []) if t.get("role") == "user"]
-    return f"{previous[-1]} {question}" if previous else question
+
+def translate_answer(answer: Answer, llm, messages: list[dict], max_tokens: int) -> None:
+    """The checked answer (in the articles' language) put into the question's; the checked text is kept as data."""
+    if answer.abstained:
+        answer.text = ABSTAIN_TEXT.get(answer.language, ABSTAIN_TEXT["en"])
+        return
+    translated = translate(llm, messages, answer.text, answer.language, max_tokens)
+    if translated:
+        answer.checked_text, answer.text = answer.text, translated
 
 
 def gate(answer: Answer, min_dense_score: float) -> bool:
@@ -75,16 +82,19 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     started = time.perf_counter()
     question = question.strip()
     language = detect_language(question)
-    passages = services.retriever.retrieve(retrieval_query(question, history), k=k)
+    cfg = services.settings.answer
+    query = retrieval_query(question, history, cfg.followup_answer)
+    passages = services.retriever.retrieve(query, k=k)
     retrieve_s = time.perf_counter() - started
     yield Event("passages", passages=passages)
 
     answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language)
-    answer.retrieval_query = retrieval_query(question, history)
-    first_token_s = None
+    answer.retrieval_query = query
+    first_token_s, translate_s = None, None
     if not gate(answer, services.settings.retrieval.min_dense_score):
-        cfg = services.settings.answer
-        messages = build_messages(question, passages, language, history, style=cfg.prompt)
+        # Asked in another language than the articles: answer and check in theirs, then translate.
+        pivot = articles_language(passages) if cfg.translate_answers else language
+        messages = build_messages(question, passages, pivot, history, style=cfg.prompt, with_answer=cfg.followup_answer)
         pieces: list[str] = []
         with services.lock:
             llm = services.llm
@@ -94,14 +104,21 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
                 pieces.append(piece)
                 yield Event("token", token=piece)
             answer.prompt_tokens, answer.completion_tokens = llm.usage.prompt_tokens, llm.usage.completion_tokens
-        check = validate if cfg.checks == "v2" else validate_v1
-        check(answer, "".join(pieces), cfg, services.embedder)
+            answer.language = pivot
+            (validate if cfg.checks == "v2" else validate_v1)(answer, "".join(pieces), cfg, services.embedder)
+            answer.language = language
+            if pivot != language:
+                translate_s = time.perf_counter()
+                translate_answer(answer, llm, messages, services.settings.llm.max_tokens)
+                translate_s = time.perf_counter() - translate_s
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),
         "first_token_s": round(first_token_s, 3) if first_token_s is not None else None,
         "total_s": round(total_s, 3),
     }
+    if translate_s is not None:
+        answer.timings["translate_s"] = round(translate_s, 3)
     answer.model = services.model_info()
     yield Event("answer", answer=answer)
 
@@ -116,4 +133,4 @@ def answer(services, question: str, history: list[dict] | None = None, k: int | 
 
 def search(services, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
     """The passages an answer to ``question`` (a follow-up of ``history``) would be given."""
-    return services.retriever.retrieve(retrieval_query(question, history), k=k)
+    return services.retriever.retrieve(retrieval_query(question, history, services.settings.answer.followup_answer), k=k)

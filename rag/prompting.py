@@ -71,20 +71,19 @@ def format_passages(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{i}] {' '.join(p.chunk.text.split())}" for i, p in enumerate(passages, start=1))
 
 
-def _previous_question(history: list[dict] | None) -> str:
-    previous = [t["content"] for t in (history or []) if t.get("role") == "user"]
-    return previous[-1] if previous else ""
-
-
 def build_messages(question: str, passages: list[Passage], language: str, history: list[dict] | None = None,
-                   style: str = "v2") -> list[dict]:
+                   style: str = "v2", with_answer: bool = True) -> list[dict]:
     """The chat messages for one question: the fixed system prompt first, then what varies."""
-    previous = _previous_question(history)
+    from rag.conversation import previous_turn
+
+    previous, previous_answer = previous_turn(history)
     line = LANGUAGE_LINE[style].get(language, LANGUAGE_LINE[style]["en"])
     if style == "v1":
         asked = f"{question} (previous question: {previous})" if previous else question
         user = f"{format_passages(passages)}\n\nQuestion: {asked}\n{line}"
     else:
         context = f"Previous question: {previous}\n" if previous else ""
+        if previous_answer and with_answer:
+            context += f"Previous answer: {previous_answer}\n"
         user = f"Passages:\n{format_passages(passages)}\n\n{context}Question: {question}\n{line}"
     return [{"role": "system", "content": SYSTEM_PROMPTS[style]}, {"role": "user", "content": user}]

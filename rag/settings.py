@@ -94,6 +94,10 @@ class AnswerSettings(BaseModel):
         "v2", description="v2: every claim grounded in one passage window, re-attributed, unsupported ones dropped, "
         "yes/no from the evidence; v1: the first release's checks (one supported sentence, else abstain).",
     )
+    followup_answer: bool = Field(
+        True, description="A follow-up's retrieval query and prompt also carry the previous answer (its names resolve "
+        "'il', 'elle', 'there'), not only the previous question.",
+    )
     min_claim_coverage: float = Field(
         0.6, description="v2: a claim is kept when one passage window holds at least this share of its content words, "
         "question words included (so a restated question with an invented answer is not found).",
@@ -104,6 +108,34 @@ class AnswerSettings(BaseModel):
     min_name_match: float = Field(
         0.5, description="v2, answer in another language than the passages: share of its new names (spelling variants "
         "allowed) found in the window.",
+    )
+    min_cross_lingual_coverage: float = Field(
+        0.3, description="v2, claim in another language than the passages: share of its words found in the window as "
+        "cognates or spelling variants ('militaire'~'military', 'Poutine'~'Putin').",
+    )
+    prune_clauses: bool = Field(
+        True, description="v2: a claim whose last clauses are not in the passages ('..., le 12 mars') is cut back to the "
+        "part that is, instead of dropped whole.",
+    )
+    min_question_coverage: float = Field(
+        0.2, description="v2, open question: the kept claims' passage windows must speak of at least this share of the "
+        "question's content words (words naming the kind of answer, like 'jour' or 'nom', left out); else the answer "
+        "copies a true sentence about something else.",
+    )
+    answer_kind_check: bool = Field(
+        True, description="v2: 'combien'/'how many' needs a number, 'quand'/'when' a time, 'comment s'appelle' a name that "
+        "the question does not already give.",
+    )
+    yes_no_from_evidence: bool = Field(
+        True, description="v2, yes/no question whose answer the model did not state: quote the passage sentence that "
+        "states the question (or its negation), with the polarity it gives.",
+    )
+    min_yes_no_question_coverage: float = Field(
+        0.6, description="v2: ... when that sentence holds at least this share of the question's content words.",
+    )
+    translate_answers: bool = Field(
+        True, description="v2: a question in another language than the articles is answered in the articles' language, "
+        "checked there word by word, then translated (same conversation, so the passages are not read again).",
     )
     cross_lingual_check: bool = Field(
         True, description="v2: check claims in another language than the passages by names, numbers and embedding cosine.",

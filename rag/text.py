@@ -44,6 +44,14 @@ STOPWORDS = frozenset(
 )
 
 
+# Words of a question that name the kind of answer, not its subject ("Quel jour...", "What is the name..."):
+# the passage that answers holds "mardi" or "Kozlov", not "jour" or "nom".
+QUESTION_TYPE_WORDS = frozenset(
+    "jour date annee heure lieu endroit ville pays nom appelle moyen facon maniere raison raisons source sources "
+    "day year time place city country name way reason kind type according selon article articles".split()
+)
+
+
 def content_words(text: str) -> set[str]:
     """Folded words that carry meaning: no stop words, no one- or two-letter words except numbers."""
     return {w for w in words(strip_markers(text)) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())}
@@ -251,3 +259,37 @@ def question_form(question: str, language: str) -> str:
         if form:
             return "choice" if form == "yesno" and _CHOICE[language].search(question) else form
     return "open"
+
+
+# -- what kind of answer a question expects --------------------------------------------------------
+
+_EXPECTS = (
+    ("number", re.compile(r"\b(combien|quelle\s+distance|how\s+(many|much|far|long)|what\s+distance)\b", re.IGNORECASE)),
+    ("time", re.compile(r"\b(quand|quel\s+jour|quelle\s+date|à\s+quelle\s+heure|en\s+quelle\s+année|when|what\s+(day|date|time)"
+                        r"|which\s+(day|year)|what\s+year)\b", re.IGNORECASE)),
+    ("name", re.compile(r"\b(comment\s+s['’]appelle|quel\s+est\s+le\s+nom|what\s+is\s+the\s+name|name\s+of)\b", re.IGNORECASE)),
+)
+_NUMBER_WORDS = set("un une deux trois quatre cinq six sept huit neuf dix onze douze vingt trente cent cents mille millier "
+                    "milliers dizaine dizaines centaine centaines million millions one two three four five six seven eight "
+                    "nine ten eleven twelve twenty thirty hundred hundreds thousand thousands dozen dozens".split())
+_TIME_WORDS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril mai juin juillet aout "
+                  "septembre octobre novembre decembre matin midi apres-midi soir soiree nuit hier demain aujourd "
+                  "prochainement bientot monday tuesday wednesday thursday friday saturday sunday january february march "
+                  "april may june july august september october november december morning noon afternoon evening night "
+                  "yesterday today tomorrow soon later week semaine jours days".split())
+
+
+def expected_answer(question: str) -> str | None:
+    """'number', 'time' or 'name' when the question asks for one (combien, quand, comment s'appelle...), else None."""
+    return next((kind for kind, pattern in _EXPECTS if pattern.search(question)), None)
+
+
+def gives(text: str, kind: str, question: str = "") -> bool:
+    """Whether ``text`` holds an answer of that kind that the question does not already hold."""
+    asked = set(words(question)) | {fold(n) for n in name_like_words(question)}
+    new = [w for w in words(text) if w not in asked]
+    if kind == "number":
+        return any(w.isdigit() or w in _NUMBER_WORDS for w in new)
+    if kind == "time":
+        return any(w.isdigit() or w in _TIME_WORDS for w in new)
+    return any(fold(n) not in asked for n in name_like_words(text))

@@ -3,31 +3,35 @@
 Evidence first (shared/DESIGN.md, "Answers: evidence first"):
 
 1. Citation numbers the model was never shown are dropped; "I don't know" is an abstention.
-2. The text is cut into claims (sentences); a leading yes/no word is set apart.
+2. The text is cut into claims (sentences); a leading yes/no word is set apart; "passage 2"
+   becomes the marker [2]; a sentence that only points at a passage gives its marker to the
+   sentence before it.
 3. Each claim is grounded in the window of the passages that holds the most of it
-   (:mod:`rag.grounding`): a claim is kept when that window states it as a whole (its words,
-   including those taken from the question, its numbers, and its polarity: "a confirmé" is not
-   stated by "n'a pas précisé"); it is then cited with the passage that states it, whatever
-   number the model gave it (post-hoc attribution). Other claims are dropped, and the answer
-   keeps the rest.
-4. Nothing kept: abstain, with the reason as data. An open question (who, what, when...) also
-   needs a kept claim that adds something to the question: restating it answers nothing.
-5. A yes/no question gets the polarity its evidence states.
-6. Kept claims from different articles that give different numbers are an answer of their own:
-   the sources differ, each cited.
+   (:mod:`rag.grounding`): it is kept when that window states it as a whole (its words,
+   question words included, the names it adds, its numbers, and its polarity: "a confirmé" is
+   not stated by "n'a pas précisé"); it is then cited with the passage that states it, whatever
+   number the model gave (post-hoc attribution). A claim whose last clauses the window does not
+   hold is cut back to the part it does; other claims are dropped, and the answer keeps the rest.
+4. Nothing kept: abstain, with the reason as data. An open question also needs a kept claim
+   that adds something to it (restating it answers nothing), evidence that speaks of the
+   question, and an answer of the kind it asks for (a number for "combien", a time for "quand").
+5. A yes/no question gets the polarity its evidence states; when the model's sentence is not
+   kept, the passage sentence that states the question (or its negation) answers instead.
+6. Kept claims from different articles that give different numbers are announced as sources
+   that differ, each cited.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.citations import clean_markers
+from rag.citations import attach_orphan_markers, clean_markers
 from rag.grounding import Grounder, Grounding, Matcher
 from rag.prompting import ABSTAIN_TEXT
 from rag.settings import AnswerSettings
 from rag.text import (
-    content_words, detect_language, fold, marker_numbers, negated_words, numbers_in, question_form, says_dont_know,
-    split_sentences, strip_markers,
+    content_words, detect_language, expected_answer, fold, gives, marker_numbers, negated_words, numbers_in, question_form,
+    says_dont_know, split_sentences, strip_markers,
 )
 from rag.types import Answer, Citation, Claim, Span
 
@@ -36,6 +40,9 @@ _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECA
 _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
 YES_NO_WORD = {("fr", True): "Oui.", ("fr", False): "Non.", ("en", True): "Yes.", ("en", False): "No."}
 DIFFER = {"fr": "Les sources diffèrent :", "en": "The sources differ:"}
+# "passage 2", "l'extrait [3]", "Passage 1 describes...": a citation written out in words.
+_WRITTEN_CITATION = re.compile(r"\b(?:in\s+|dans\s+le\s+|le\s+|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"\s*[,;–—(]\s*")
 
 # Plain words for each reason to abstain: the user reads these, the evaluation counts the codes.
 REASONS = {
@@ -44,6 +51,7 @@ REASONS = {
     "unsupported": "no sentence of the answer is stated by the passages",
     "restated": "the answer only restates the question",
     "off_question": "the passages it cites speak of something else than the question",
+    "wrong_kind": "the answer does not give what the question asks for",
 }
 
 
@@ -57,15 +65,27 @@ def abstain(answer: Answer, code: str, detail: str = "") -> Answer:
     return answer
 
 
-def _claims(text: str) -> tuple[bool | None, list[Claim]]:
-    """The model's polarity word, if it starts with one, and its sentences as claims."""
+def split_claims(text: str) -> tuple[bool | None, list[Claim]]:
+    """The model's polarity word, if it starts with one, and its sentences as claims (questions it echoed left out)."""
     polarity = None
     match = _YES_NO.match(text)
     if match:
         polarity = _POLARITY[match.group(1).lower()]
         text = text[match.end():]
+    text = attach_orphan_markers(_WRITTEN_CITATION.sub(r"[\1]", text))
     claims = [Claim(text=strip_markers(s), cited=marker_numbers(s)) for s in split_sentences(text)]
-    return polarity, [c for c in claims if content_words(c.text)]
+    return polarity, [c for c in claims if content_words(c.text) and not c.text.rstrip().endswith("?")]
+
+
+def _shorter(text: str) -> list[tuple[str, str]]:
+    """The claim cut at each clause boundary, longest first: (what is kept, what is dropped)."""
+    cuts = [m.start() for m in _CLAUSE_END.finditer(text)]
+    out = []
+    for cut in reversed(cuts):
+        head = text[:cut].rstrip(" ,;")
+        if len(head.split()) >= 4:
+            out.append((head, text[cut:].strip(" ,;.")))
+    return out
 
 
 class Checker:
@@ -78,7 +98,10 @@ class Checker:
         self.match = Matcher(cfg)
         passages_text = " ".join(p.chunk.text for p in answer.passages)
         self.passage_language = detect_language(passages_text) if passages_text.strip() else answer.language
-        self.form = question_form(answer.question, answer.language)
+        self.form = question_form(answer.question, detect_language(answer.question))
+
+    def crosses(self, text: str) -> bool:
+        return self.cfg.cross_lingual_check and detect_language(text) != self.passage_language
 
     # -- one claim ---------------------------------------------------------------------------
     def supported(self, g: Grounding) -> tuple[bool, str]:
@@ -88,9 +111,11 @@ class Checker:
             return False, "no passage"
         if not g.numbers_ok:
             return False, "a number the passages do not give"
+        if g.names_found < cfg.min_name_match:
+            return False, "a name the passages do not give"
         if g.cross_lingual:
-            if g.adds and g.coverage < cfg.min_name_match:
-                return False, f"names not in the passages ({g.coverage:.2f})"
+            if g.coverage < cfg.min_cross_lingual_coverage:
+                return False, f"the passages hold {g.coverage:.0%} of its words (as cognates)"
             if (g.cosine or 0.0) < cfg.min_cross_lingual_cosine:
                 return False, f"meaning too far from the passages (cosine {g.cosine:.2f})"
             return True, ""
@@ -109,44 +134,83 @@ class Checker:
         window_neg = any(self.match.found(w, shared) for w in negated_words(g.window.text))
         return claim_neg != window_neg
 
-    def check(self, claim: Claim) -> Claim:
-        cross = self.cfg.cross_lingual_check and detect_language(claim.text) != self.passage_language
-        g = self.grounder.ground(claim.text, cross_lingual=cross, prefer=tuple(claim.cited))
+    def _ground(self, text: str, cited: list[int]) -> tuple[Grounding, bool, str]:
+        g = self.grounder.ground(text, cross_lingual=self.crosses(text), prefer=tuple(cited))
         ok, why = self.supported(g)
+        return g, ok, why
+
+    def check(self, claim: Claim) -> Claim:
+        g, ok, why = self._ground(claim.text, claim.cited)
+        if not ok and self.cfg.prune_clauses:
+            for head, tail in _shorter(claim.text):
+                g_head, ok_head, _ = self._ground(head, claim.cited)
+                if ok_head:
+                    g, ok, why = g_head, True, f"cut: «{tail}» ({why})"
+                    claim.text = head
+                    break
         claim.kept = ok
         if not ok:
             claim.note = why
             return claim
-        claim.passage, claim.span = g.window.passage, Span(g.window.start, g.window.end, g.window.text)
+        claim.passage, claim.span, claim.adds = g.window.passage, Span(g.window.start, g.window.end, g.window.text), g.adds
+        notes = [why] if why else []
         if claim.cited and g.window.passage not in claim.cited:
-            claim.note = f"cited [{', '.join(map(str, claim.cited))}], stated in [{g.window.passage}]"
+            notes.append(f"cited [{', '.join(map(str, claim.cited))}], stated in [{g.window.passage}]")
         elif not claim.cited:
-            claim.note = f"no citation, stated in [{g.window.passage}]"
-        claim.adds = g.adds
+            notes.append(f"no citation, stated in [{g.window.passage}]")
+        claim.note = "; ".join(notes)
         return claim
 
     # -- the answer ------------------------------------------------------------------------
-    def yes_no(self, model_polarity: bool | None, kept: list[Claim]) -> bool | None:
-        """Yes or no, from the evidence when it speaks of the question (a negation on the question's words), else the model's."""
+    def answers_the_question(self, kept: list[Claim]) -> str | None:
+        """Why the kept claims do not answer an open question, as an abstain code; None when they do."""
+        if self.form != "open":
+            return None
+        if not any(c.adds for c in kept):
+            return "restated"
+        coverage = self.grounder.question_coverage([c.span.text for c in kept], self.crosses(self.answer.question))
+        if coverage < self.cfg.min_question_coverage:
+            return "off_question"
+        kind = expected_answer(self.answer.question) if self.cfg.answer_kind_check else None
+        if kind and not gives(" ".join(c.text for c in kept), kind, self.answer.question):
+            return "wrong_kind"
+        return None
+
+    def polarity(self, span: str) -> bool:
+        """Yes (True) unless the evidence negates what the question asks ('n'a pas été interrogé')."""
         asked = content_words(self.answer.question)
-        question_neg = bool(negated_words(self.answer.question) & asked)
-        for claim in kept:
-            if claim.span is None or detect_language(claim.text) != self.passage_language:
-                continue
-            window_neg = any(self.match.found(w, asked) for w in negated_words(claim.span.text))
-            return window_neg == question_neg
-        return model_polarity
+        question_neg = any(self.match.found(w, asked) for w in negated_words(self.answer.question))
+        window_neg = any(self.match.found(w, asked) for w in negated_words(span))
+        return window_neg == question_neg
+
+    def yes_no(self, model_polarity: bool | None, kept: list[Claim]) -> bool | None:
+        """Yes or no, from the evidence when it is in the question's language, else the model's."""
+        if self.crosses(self.answer.question) or not kept:
+            return model_polarity
+        return self.polarity(kept[0].span.text)
+
+    def evidence_for_question(self) -> Claim | None:
+        """A yes/no question whose answer the model did not state: the window that states the question,
+        or its negation, quoted as the answer's claim."""
+        if self.form != "yesno" or not self.cfg.yes_no_from_evidence or self.crosses(self.answer.question):
+            return None
+        g = self.grounder.ground(self.answer.question)
+        if g.window is None or not g.numbers_ok or g.coverage < self.cfg.min_yes_no_question_coverage:
+            return None
+        text = " ".join(g.window.text.split())
+        return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
+                     kept=True, note="the passage sentence that decides the question, quoted", adds=1)
 
     def rebuild(self, polarity: bool | None, kept: list[Claim]) -> str:
         sentences = [f"{c.text.rstrip('.!?… ')} [{c.passage}]." for c in kept]
-        if polarity is not None and self.form == "yesno":
-            sentences.insert(0, YES_NO_WORD[(self.answer.language if self.answer.language in ("fr", "en") else "en", polarity)])
+        language = self.answer.language if self.answer.language in ("fr", "en") else "en"
         if self._disagree(kept):
             self.answer.form = "disagreement"
             if not any(w in fold(" ".join(sentences)) for w in ("differ", "diverg")):
-                sentences.insert(0, DIFFER.get(self.answer.language, DIFFER["en"]))
-        elif polarity is not None and self.form == "yesno":
-            self.answer.form = "yes_no"
+                sentences.insert(0, DIFFER[language])
+        if polarity is not None and self.form == "yesno":
+            sentences.insert(0, YES_NO_WORD[(language, polarity)])
+            self.answer.form = "yes_no" if self.answer.form == "answer" else self.answer.form
         return " ".join(sentences)
 
     def _disagree(self, kept: list[Claim]) -> bool:
@@ -164,18 +228,21 @@ class Checker:
 def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) -> Answer:
     """Turn the model's text into the checked answer (or an abstention), keeping every claim's fate as data."""
     answer.model_text = raw_text
-    text = clean_markers(raw_text, len(answer.passages))
-    if not text or says_dont_know(text, cfg.dont_know_window):
-        return abstain(answer, "declined")
     checker = Checker(answer, cfg, embedder)
-    polarity, claims = _claims(text)
+    text = clean_markers(raw_text, len(answer.passages))
+    declined = not text or says_dont_know(text, cfg.dont_know_window)
+    polarity, claims = (None, []) if declined else split_claims(text)
     answer.claims = [checker.check(c) for c in claims]
     kept = [c for c in answer.claims if c.kept]
+    if not kept and (evidence := checker.evidence_for_question()):
+        answer.claims.append(evidence)
+        kept = [evidence]
     if not kept:
-        notes = "; ".join(f"{c.text[:60]}: {c.note}" for c in answer.claims[:2])
-        return abstain(answer, "unsupported", notes)
-    if checker.form == "open" and not any(c.adds for c in kept):
-        return abstain(answer, "restated")
+        if declined:
+            return abstain(answer, "declined")
+        return abstain(answer, "unsupported", "; ".join(f"{c.text[:60]}: {c.note}" for c in answer.claims[:2]))
+    if code := checker.answers_the_question(kept):
+        return abstain(answer, code)
     polarity = checker.yes_no(polarity, kept) if checker.form == "yesno" else None
     answer.text = checker.rebuild(polarity, kept)
     answer.citations = citations(answer, kept)
