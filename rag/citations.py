@@ -27,7 +27,7 @@ def clean_markers(text: str, shown: int) -> str:
 
 
 # Words a model uses to point at a passage rather than to say something ("C'est le passage [2].").
-_POINTER_WORDS = frozenset(
+POINTER_WORDS = frozenset(
     "cest passage passages source sources extrait selon voir indique indiquee mentionne stated mentioned according "
     "this that see shown given found identified said".split()
 )
@@ -39,7 +39,7 @@ def attach_orphan_markers(text: str) -> str:
     kept: list[str] = []
     for sentence in sentences:
         markers = MARKER.findall(sentence)
-        words = content_words(sentence) - _POINTER_WORDS
+        words = content_words(sentence) - POINTER_WORDS
         if kept and markers and not words:
             body = kept[-1].rstrip()
             end = body[-1] if body and body[-1] in ".!?" else ""

@@ -34,6 +34,7 @@ class Window:
     start: int  # character offsets into the passage's chunk text
     end: int
     text: str
+    sentences: int = 1
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -57,7 +58,7 @@ def windows(passages: list[Passage]) -> list[Window]:
         for i, (start, end) in enumerate(spans):
             out.append(Window(number, start, end, text[start:end]))
             if i + 1 < len(spans):
-                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]]))
+                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]], sentences=2))
     return out
 
 
@@ -167,7 +168,9 @@ class Grounder:
         vectors = self.embedder.embed_passages([text] + [w.text for w in self.windows])
         return vectors[1:] @ vectors[0]
 
-    def question_coverage(self, spans: list[str], cross_lingual: bool = False) -> float:
-        """Share of the question's content words that the evidence (the kept windows) speaks of."""
+    def question_coverage(self, spans: list[str], cross_lingual: bool = False, follows: str = "") -> float:
+        """Share of the question's content words that the evidence (the kept windows) speaks of; for a
+        follow-up, the words the previous question lends it count as found."""
         vocabulary = set().union(*(content_words(t) | {fold(n) for n in name_like_words(t)} for t in spans)) if spans else set()
+        vocabulary |= content_words(follows)
         return Matcher(self.cfg, cognates=cross_lingual).share(content_words(self.question) - QUESTION_TYPE_WORDS, vocabulary)

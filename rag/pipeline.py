@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from rag.conversation import retrieval_query
+from rag.conversation import previous_turn, retrieval_query
 from rag.prompting import ABSTAIN_TEXT, build_messages
 from rag.translation import translate
 from rag.text import detect_language
@@ -89,7 +89,7 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     yield Event("passages", passages=passages)
 
     answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language)
-    answer.retrieval_query = query
+    answer.retrieval_query, answer.follows = query, previous_turn(history)[0]
     first_token_s, translate_s = None, None
     if not gate(answer, services.settings.retrieval.min_dense_score):
         # Asked in another language than the articles: answer and check in theirs, then translate.

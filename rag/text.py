@@ -37,7 +37,7 @@ STOPWORDS = frozenset(
     a au aux avec ce ces cette dans de des du elle en et eux il ils je la le les leur lui ma mais me meme mes moi mon
     ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j
     l m n s t y est sont ete etre avait avoir ont a-t-il quel quelle quels quelles quoi comment combien pourquoi ou
-    lors apres avant selon entre plus tres aussi dont cela ceci
+    lors apres avant selon entre plus tres aussi dont cela ceci quand lorsque puis
     the of and to in is was were be been are for on at by with from as that this these those it its an or not what
     which who whom whose when where why how did does do has have had will would can could about into than then there
     """.split()
@@ -86,14 +86,18 @@ _SENTENCE_START = re.compile(r"[A-ZÀ-Ý«\"“(]")
 
 
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) character offsets of each sentence of ``text``, white space trimmed."""
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if not _SENTENCE_START.match(text, match.end()):
-            continue
-        yield from _trimmed(text, start, match.start())
-        start = match.end()
-    yield from _trimmed(text, start, len(text))
+    """(start, end) character offsets of each sentence of ``text``, white space trimmed. A line break
+    always ends a sentence: headings and photo captions are not part of the paragraph that follows."""
+    line_start = 0
+    for line in text.split("\n"):
+        start = line_start
+        for match in _SENTENCE_END.finditer(line):
+            if not _SENTENCE_START.match(line, match.end()):
+                continue
+            yield from _trimmed(text, start, line_start + match.start())
+            start = line_start + match.end()
+        yield from _trimmed(text, start, line_start + len(line))
+        line_start += len(line) + 1
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -276,7 +280,7 @@ _TIME_WORDS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier f
                   "septembre octobre novembre decembre matin midi apres-midi soir soiree nuit hier demain aujourd "
                   "prochainement bientot monday tuesday wednesday thursday friday saturday sunday january february march "
                   "april may june july august september october november december morning noon afternoon evening night "
-                  "yesterday today tomorrow soon later week semaine jours days".split())
+                  "yesterday today tomorrow soon later week semaine jours days lendemain veille".split())
 
 
 def expected_answer(question: str) -> str | None:
@@ -288,8 +292,23 @@ def gives(text: str, kind: str, question: str = "") -> bool:
     """Whether ``text`` holds an answer of that kind that the question does not already hold."""
     asked = set(words(question)) | {fold(n) for n in name_like_words(question)}
     new = [w for w in words(text) if w not in asked]
-    if kind == "number":
-        return any(w.isdigit() or w in _NUMBER_WORDS for w in new)
+    if kind == "number":  # "combien de jours" is also answered by "le lendemain"
+        durations = re.search(r"\b(jours?|heures?|temps|days?|hours?|long)\b", question, re.IGNORECASE)
+        return any(w.isdigit() or w in _NUMBER_WORDS or (durations and w in _TIME_WORDS) for w in new)
     if kind == "time":
         return any(w.isdigit() or w in _TIME_WORDS for w in new)
     return any(fold(n) not in asked for n in name_like_words(text))
+
+
+_COLOUR_WORDS = set("vert verts verte vertes jaune jaunes rouge rouges bleu bleus noir noirs blanc blancs gris fonce fonces "
+                    "clair clairs green yellow red blue black white grey gray dark light".split())
+_VALUE_KINDS = {"time": _TIME_WORDS, "colour": _COLOUR_WORDS, "number": _NUMBER_WORDS - {"un", "une", "one"}}
+
+
+def values(text: str) -> dict[str, set[str]]:
+    """The slot values a sentence states, by kind: numbers (digits or words), times (days, months,
+    parts of the day) and colours: what two reports of one fact can disagree on."""
+    folded = words(text)
+    out = {kind: {w for w in folded if w in vocabulary} for kind, vocabulary in _VALUE_KINDS.items()}
+    out["number"] |= numbers_in(text)
+    return {kind: found for kind, found in out.items() if found}

@@ -25,16 +25,22 @@ from __future__ import annotations
 
 import re
 
-from rag.citations import attach_orphan_markers, clean_markers
+from rag.citations import POINTER_WORDS, clean_markers
 from rag.grounding import Grounder, Grounding, Matcher
 from rag.prompting import ABSTAIN_TEXT
 from rag.settings import AnswerSettings
 from rag.text import (
+    QUESTION_TYPE_WORDS,
     content_words, detect_language, expected_answer, fold, gives, marker_numbers, negated_words, numbers_in, question_form,
-    says_dont_know, split_sentences, strip_markers,
+    says_dont_know, split_sentences, strip_markers, values,
 )
 from rag.types import Answer, Citation, Claim, Span
 
+# Questions about whether the sources agree ("Les dépêches s'accordent-elles... ?"), and whether they differ.
+_AGREE = re.compile(r"\b(accord\w*|concord\w*|m[êe]mes?|same|agree\w*|consistent)\b", re.IGNORECASE)
+_DIFFER = re.compile(r"\b(contredi\w*|diverg\w*|diff[eè]r\w*|disagree\w*|contradict\w*)\b", re.IGNORECASE)
+_ABOUT_SOURCES = re.compile(r"\b(selon les (articles|sources|dépêches|médias)|les articles|according to (the )?(articles|sources|reports)"
+                            r"|across the articles|the articles|the reports)\b", re.IGNORECASE)
 # A leading yes/no word, in either language ("Oui.", "Non,", "Yes -", "No:").
 _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECASE)
 _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
@@ -72,9 +78,15 @@ def split_claims(text: str) -> tuple[bool | None, list[Claim]]:
     if match:
         polarity = _POLARITY[match.group(1).lower()]
         text = text[match.end():]
-    text = attach_orphan_markers(_WRITTEN_CITATION.sub(r"[\1]", text))
-    claims = [Claim(text=strip_markers(s), cited=marker_numbers(s)) for s in split_sentences(text)]
-    return polarity, [c for c in claims if content_words(c.text) and not c.text.rstrip().endswith("?")]
+    claims: list[Claim] = []
+    for sentence in split_sentences(text):
+        sentence = _WRITTEN_CITATION.sub(r"[\1]", sentence)
+        claim = Claim(text=strip_markers(sentence), cited=marker_numbers(sentence))
+        if claims and claim.cited and not (content_words(claim.text) - POINTER_WORDS):  # "C'est le passage [2]."
+            claims[-1].cited += [n for n in claim.cited if n not in claims[-1].cited]
+        elif content_words(claim.text) and not claim.text.rstrip().endswith("?"):
+            claims.append(claim)
+    return polarity, claims
 
 
 def _shorter(text: str) -> list[tuple[str, str]]:
@@ -168,7 +180,8 @@ class Checker:
             return None
         if not any(c.adds for c in kept):
             return "restated"
-        coverage = self.grounder.question_coverage([c.span.text for c in kept], self.crosses(self.answer.question))
+        coverage = self.grounder.question_coverage([c.span.text for c in kept], self.crosses(self.answer.question),
+                                                   self.answer.follows)
         if coverage < self.cfg.min_question_coverage:
             return "off_question"
         kind = expected_answer(self.answer.question) if self.cfg.answer_kind_check else None
@@ -201,10 +214,48 @@ class Checker:
         return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
                      kept=True, note="the passage sentence that decides the question, quoted", adds=1)
 
+    def comparable_values(self) -> set[str]:
+        """The kinds of value on which sources can differ for this question: the one it asks for
+        ('combien', 'quand'), or all of them when it asks about the sources themselves."""
+        question = self.answer.question
+        kind = expected_answer(question)
+        if kind in ("number", "time"):
+            return {kind}
+        if _AGREE.search(question) or _DIFFER.search(question) or _ABOUT_SOURCES.search(question):
+            return {"number", "time", "colour"}
+        return set()
+
+    def conflicts(self, kept: list[Claim]) -> list[Claim]:
+        """Passage sentences that report what a kept claim reports, with other values (a time, a number,
+        a colour): the sources differ, and the answer says so, quoting them."""
+        kinds = self.comparable_values()
+        if not self.cfg.find_conflicts or not kinds:
+            return []
+        found: list[Claim] = []
+        for claim in kept:
+            claim_values = {kind: v for kind, v in values(claim.text).items() if kind in kinds}
+            value_words = set().union(*claim_values.values()) if claim_values else set()
+            topic = (content_words(claim.text) | content_words(self.answer.question)) - value_words - QUESTION_TYPE_WORDS
+            best, best_share = None, self.cfg.min_conflict_topic
+            for window in self.grounder.windows:
+                if window.sentences > 1 or (claim.span and window.passage == claim.passage and window.start < claim.span.end
+                                               and claim.span.start < window.end):
+                    continue  # single sentences only, and not the claim's own
+                window_values = values(window.text)
+                differs = any(kind in window_values and window_values[kind] - found_values and found_values - window_values[kind]
+                              for kind, found_values in claim_values.items())
+                share = self.match.share(topic, window.words)
+                if differs and share >= best_share and all(window.text != f.span.text for f in found):
+                    best, best_share = window, share
+            if best is not None:
+                found.append(Claim(text=" ".join(best.text.split()), cited=[], passage=best.passage, kept=True, adds=1,
+                                   span=Span(best.start, best.end, best.text), note="a source that reports other values"))
+        return found
+
     def rebuild(self, polarity: bool | None, kept: list[Claim]) -> str:
         sentences = [f"{c.text.rstrip('.!?… ')} [{c.passage}]." for c in kept]
         language = self.answer.language if self.answer.language in ("fr", "en") else "en"
-        if self._disagree(kept):
+        if self.answer.form == "disagreement" or self._disagree(kept):
             self.answer.form = "disagreement"
             if not any(w in fold(" ".join(sentences)) for w in ("differ", "diverg")):
                 sentences.insert(0, DIFFER[language])
@@ -244,6 +295,12 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     if code := checker.answers_the_question(kept):
         return abstain(answer, code)
     polarity = checker.yes_no(polarity, kept) if checker.form == "yesno" else None
+    if differing := checker.conflicts(kept):
+        answer.claims += differing
+        kept += differing
+        answer.form = "disagreement"
+        if polarity is not None and (_AGREE.search(answer.question) or _DIFFER.search(answer.question)):
+            polarity = bool(_DIFFER.search(answer.question))  # "s'accordent-elles ?" -> non; "se contredisent-elles ?" -> oui
     answer.text = checker.rebuild(polarity, kept)
     answer.citations = citations(answer, kept)
     return answer

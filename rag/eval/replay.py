@@ -67,6 +67,7 @@ class ReplaySystem:
         from rag.eval.runner import pipeline_outcome
         from rag.legacy import validate_v1
         from rag.pipeline import gate
+        from rag.conversation import previous_turn
         from rag.text import detect_language
         from rag.validation import validate
 
@@ -74,7 +75,8 @@ class ReplaySystem:
         chunks = {c.id: c for c in self.services.store.chunks_of({cid.rsplit(":", 1)[0] for cid in row["passages"]})}
         passages = [Passage(chunks[cid], 0.0, rank, dense_score=d) for rank, (cid, d) in enumerate(zip(row["passages"], row["dense"]), 1)]
         answer = Answer(question=item.question, text="", citations=[], passages=passages, abstained=False,
-                        language=detect_language(item.question), timings=dict(row["timings"]))
+                        language=detect_language(item.question), timings=dict(row["timings"]),
+                        follows=previous_turn(item.history)[0])
         if not gate(answer, cfg.retrieval.min_dense_score) and row.get("model_text"):
             check = validate if cfg.answer.checks == "v2" else validate_v1
             check(answer, row["model_text"], cfg.answer, self.services.embedder)
