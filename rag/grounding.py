@@ -147,7 +147,7 @@ class Grounder:
         names = {fold(n) for n in name_like_words(text)} - {w for w in self.asked}
         names = {n for n in names if not question_match.found(n, self.asked)}
         numbers = numbers_in(text)
-        cosines = self._cosines(text) if cross_lingual else None
+        cosines = self._cosines(text) if cross_lingual and self.cfg.min_cross_lingual_cosine > 0 else None
         best, best_key = Grounding(text, adds=len(new), cross_lingual=cross_lingual), ()
         for i, window in enumerate(self.windows):
             vocabulary = window.words | window.names

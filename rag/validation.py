@@ -180,9 +180,9 @@ class Checker:
             return None
         if not any(c.adds for c in kept):
             return "restated"
-        coverage = self.grounder.question_coverage([c.span.text for c in kept], self.crosses(self.answer.question),
-                                                   self.answer.follows)
-        if coverage < self.cfg.min_question_coverage:
+        # a question in another language than the passages shares no words with them: no evidence either way
+        coverage = self.grounder.question_coverage([c.span.text for c in kept], follows=self.answer.follows)
+        if not self.crosses(self.answer.question) and coverage < self.cfg.min_question_coverage:
             return "off_question"
         kind = expected_answer(self.answer.question) if self.cfg.answer_kind_check else None
         if kind and not gives(" ".join(c.text for c in kept), kind, self.answer.question):

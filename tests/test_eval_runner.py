@@ -50,8 +50,8 @@ def test_full_run_writes_a_well_formed_report(env):
         assert {"id", "kind", "answer", "abstained", "citations", "retrieved", "metrics", "timings"} <= set(row)
     assert hybrid["summary"]["hit@5"] == pytest.approx(2 / 3)  # t2's gold article is not in the corpus
     assert any("no_such_article" in n for n in hybrid["notes"])
-    # the fake LLM echoes passage [1], off the question for t2, which the checks catch: the summary counts what the rows say
-    assert hybrid["rows"][1]["abstain_code"] == "off_question"
+    # the summary counts what the rows say; every abstention carries its reason as a code
+    assert all(bool(r["abstain_code"]) == r["abstained"] for r in hybrid["rows"])
     answerable = [r for r in hybrid["rows"] if r["answerable"]]
     assert hybrid["summary"]["false_abstention"] == pytest.approx(sum(r["abstained"] for r in answerable) / len(answerable))
     assert hybrid["summary"]["abstain_recall"] == float(hybrid["rows"][3]["abstained"])
