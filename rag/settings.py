@@ -86,7 +86,7 @@ class LLMSettings(BaseModel):
 class AnswerSettings(BaseModel):
     """How an answer is asked for and checked against the passages. Values measured on the dev set's tune part."""
 
-    prompt: Literal["v1", "v2"] = Field(
+    prompt: Literal["v1", "v2", "v3"] = Field(
         "v2", description="v2: rules and worked examples of each kind of question in the (cached) system prompt; "
         "v1: the short rules-only prompt of the first release (the 'today' evaluation preset).",
     )
