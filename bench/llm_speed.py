@@ -6,16 +6,17 @@ a copy), and the bound uses the better read figure. Speculative decoding checks 
 per pass over the weights, so it alone can beat the bound. Prompts are the project's own: ``rag.prompting.build_messages`` on the
 passages retrieved for seed questions (hashing embedder, hybrid retrieval, k=4).
 
-Configurations, each a fresh ``llama_cpp.Llama`` (n_ctx 2048, greedy), compared with the one
-``rag`` ships (LlamaCppLLM: n_batch 256, n_threads unset, which llama-cpp-python turns into
-cpu_count // 2 for generation and cpu_count for the prompt):
+Configurations, each a fresh ``llama_cpp.Llama`` (n_ctx 2048, greedy), compared with
+llama-cpp-python's defaults (n_batch 256, n_threads unset, which it turns into cpu_count // 2 for
+generation and cpu_count for the prompt). What ``rag`` uses (LlamaCppLLM: all cores, n_batch 512)
+came out of this comparison:
 - n_threads: every other value in {1, 2, cpu_count} (generation threads);
 - n_batch: 64 and 512 (prompt-processing batch);
 - prompt-lookup decoding: ``draft_model=LlamaPromptLookupDecoding(num_pred_tokens=2 | 10)``
   (drafts tokens by matching the last n-gram in the prompt; answers copy from the passages).
   llama-cpp-python 0.3.36 needs ``logits_all=True`` with a draft model (else its logits buffer
   overflows past n_batch tokens), which makes the prompt slower and costs n_ctx x vocab floats;
-- warm prefix: the shipped object without a reset between questions, so llama-cpp-python reuses
+- warm prefix: the defaults' object without a reset between questions, so llama-cpp-python reuses
   the longest cached prefix (the system prompt at least) instead of the cold prompt (reset first);
 - combined: the configurations that answered faster (whole answer, > 5%), their knobs together.
 Greedy decoding makes every configuration write the same text; ``same_text`` checks it.
@@ -61,14 +62,13 @@ def memory_bandwidth(mb: int = 512, tries: int = 5) -> dict:
 
 def seed_prompts(n: int) -> list[list[dict]]:
     """``n`` French seed questions, each as the chat messages the pipeline would send."""
-    import json
-
     from rag import build_services, ingest, load_settings
+    from rag.eval.dataset import load_dataset
     from rag.prompting import build_messages
     from rag.text import detect_language
 
-    items = [json.loads(ln) for ln in (SEEDS / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if ln.strip()]
-    picked = [i["question"] for i in items if i["answerable"] and i["language"] == "fr" and not i.get("history")][:n]
+    items = load_dataset(SEEDS / "eval" / "dev.jsonl")
+    picked = [i.question for i in items if i.answerable and i.language == "fr" and not i.history][:n]
     with tempfile.TemporaryDirectory(prefix="bench-llm-") as tmp:
         services = build_services(load_settings(data_dir=Path(tmp), embedder={"backend": "hashing"}, llm={"backend": "fake"}))
         ingest(services, [SEEDS], progress=False)
@@ -93,15 +93,15 @@ def generate(llm, messages: list[dict], max_tokens: int, cold: bool) -> dict:
 
 
 def configurations(quick: bool) -> list[tuple[str, dict, bool]]:
-    """(name, Llama keyword arguments, cold) for every configuration; the shipped one first."""
-    shipped = {"n_batch": 256, "n_threads": None}
+    """(name, Llama keyword arguments, cold) for every configuration; llama-cpp-python's defaults first."""
+    defaults = {"n_batch": 256, "n_threads": None}
     default_threads = max((os.cpu_count() or 2) // 2, 1)
     threads = sorted({1, 2, os.cpu_count() or 2} - {default_threads})
-    configs = [(f"shipped (n_batch 256, n_threads default={default_threads})", shipped, True)]
-    configs += [(f"n_threads={t}", {**shipped, "n_threads": t}, True) for t in threads]
-    configs += [(f"n_batch={b}", {**shipped, "n_batch": b}, True) for b in ((512,) if quick else (64, 512))]
-    configs += [(f"prompt-lookup decoding ({k})", {**shipped, "draft": k}, True) for k in ((2,) if quick else (2, 10))]
-    configs.append(("warm prefix (no reset between questions)", shipped, False))
+    configs = [(f"llama-cpp-python defaults (n_batch 256, n_threads default={default_threads})", defaults, True)]
+    configs += [(f"n_threads={t}", {**defaults, "n_threads": t}, True) for t in threads]
+    configs += [(f"n_batch={b}", {**defaults, "n_batch": b}, True) for b in ((512,) if quick else (64, 512))]
+    configs += [(f"prompt-lookup decoding ({k})", {**defaults, "draft": k}, True) for k in ((2,) if quick else (2, 10))]
+    configs.append(("warm prefix (no reset between questions)", defaults, False))
     return configs
 
 
@@ -138,18 +138,18 @@ def run_config(model: Path, name: str, kwargs: dict, cold: bool, prompts, max_to
 
 
 def faster(rows: list[dict], margin: float = 0.05) -> list[dict]:
-    """Configurations that answer faster than shipped (whole answer: prompt + generation) by more than ``margin``."""
-    return [r for r in rows[1:] if r["total_vs_shipped"] < 1 - margin]
+    """Configurations that answer faster than defaults (whole answer: prompt + generation) by more than ``margin``."""
+    return [r for r in rows[1:] if r["total_vs_defaults"] < 1 - margin]
 
 
 def combined(model: Path, rows: list[dict], prompts, max_tokens: int, repeats: int) -> dict | None:
     winners = faster(rows)
     if len(winners) < 2:
         return None
-    shipped = rows[0]["_kwargs"]
-    kwargs, cold = dict(shipped), True
-    for r in sorted(winners, key=lambda r: -r["total_vs_shipped"]):  # the best value of a knob is applied last
-        kwargs.update({k: v for k, v in r["_kwargs"].items() if shipped.get(k) != v})
+    defaults = rows[0]["_kwargs"]
+    kwargs, cold = dict(defaults), True
+    for r in sorted(winners, key=lambda r: -r["total_vs_defaults"]):  # the best value of a knob is applied last
+        kwargs.update({k: v for k, v in r["_kwargs"].items() if defaults.get(k) != v})
         cold = cold and r["_cold"]
     names = " + ".join(r["config"].split(" (")[0] for r in winners)
     return run_config(model, f"combined: {names}", kwargs, cold, prompts, max_tokens, repeats)
@@ -178,9 +178,9 @@ def _scored(rows: list[dict], bound: float) -> list[dict]:
     base = rows[0]
     for r in rows:
         r["same_text"] = r["_texts"] == base["_texts"]
-        r["ttft_vs_shipped"] = round(r["ttft_s"] / base["ttft_s"], 2)
-        r["total_vs_shipped"] = round(r["total_s"] / base["total_s"], 2)
-        r["gen_vs_shipped"] = round(r["gen_tok_s"] / base["gen_tok_s"], 2) if r["gen_tok_s"] and base["gen_tok_s"] else None
+        r["ttft_vs_defaults"] = round(r["ttft_s"] / base["ttft_s"], 2)
+        r["total_vs_defaults"] = round(r["total_s"] / base["total_s"], 2)
+        r["gen_vs_defaults"] = round(r["gen_tok_s"] / base["gen_tok_s"], 2) if r["gen_tok_s"] and base["gen_tok_s"] else None
         r["pct_of_bound"] = round(100 * r["gen_tok_s"] / bound, 1) if r["gen_tok_s"] else None
     return rows
 
@@ -202,14 +202,14 @@ def main(argv: list[str] | None = None) -> int:
           f"on all cores; copy {bandwidth['copy_gb_s']} GB/s", flush=True)
     prompts = seed_prompts(args.prompts)
     rows = [r for m in args.models for r in bench_model(m, prompts, args.max_tokens, args.repeats, bandwidth, args.quick)]
-    columns = ["model", "config", "ttft_s", "ttft_vs_shipped", "prompt_tok_s", "gen_tok_s", "gen_vs_shipped",
-               "total_s", "total_vs_shipped", "tokens", "bound_tok_s", "pct_of_bound", "same_text"]
+    columns = ["model", "config", "ttft_s", "ttft_vs_defaults", "prompt_tok_s", "gen_tok_s", "gen_vs_defaults",
+               "total_s", "total_vs_defaults", "tokens", "bound_tok_s", "pct_of_bound", "same_text"]
     print("\n## LLM speed\n\n" + markdown_table(rows, columns))
     for m in args.models:
         mine = [r for r in rows if r["model"] == m]
         wins = faster(mine)
-        print(f"\n{m}: answers faster than shipped (>5% on the whole answer): " + (", ".join(
-              f"{r['config']} (total x{r['total_vs_shipped']}: first token x{r['ttft_vs_shipped']}, tokens/s x{r['gen_vs_shipped']})"
+        print(f"\n{m}: answers faster than defaults (>5% on the whole answer): " + (", ".join(
+              f"{r['config']} (total x{r['total_vs_defaults']}: first token x{r['ttft_vs_defaults']}, tokens/s x{r['gen_vs_defaults']})"
               for r in wins) or "none"))
     for r in rows:
         r["sample_text"] = r.pop("_texts")[0][:200]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import tempfile
 from pathlib import Path
 
@@ -27,8 +26,9 @@ from bench.corpus import DIM, SEEDS, fill_store, open_bench_store, random_unit_v
 
 
 def questions() -> list[str]:
-    lines = (SEEDS / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(ln)["question"] for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    from rag.eval.dataset import load_dataset
+
+    return [i.question for i in load_dataset(SEEDS / "eval" / "dev.jsonl")]
 
 
 def measure(store, n: int, kind: str, queries: list[str], runs: int) -> list[dict]:
