@@ -33,12 +33,21 @@ class ChatLLM(Protocol):
 
     def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]: ...
 
+    def count_tokens(self, text: str) -> int: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """A tokenizer-free upper estimate for backends that cannot count (French/English: ~3.5 characters a token)."""
+    return len(text) // 3 + 1
+
 
 class FakeLLM:
     """Replies from ``script`` in turn; with no script, cites the first sentence of passage [1]."""
 
-    def __init__(self, script: list[str] | None = None):
+
+    def __init__(self, script: list[str] | None = None, n_ctx: int = 2048):
         self.name = "fake"
+        self.n_ctx = n_ctx
         self.script = list(script or [])
         self.calls: list[list[dict]] = []
         self.usage = Usage()
@@ -51,6 +60,9 @@ class FakeLLM:
             return "Je ne sais pas."
         first_sentence = re.split(r"(?<=[.!?])\s", match.group(1).strip(), maxsplit=1)[0]
         return f"{first_sentence} [1]"
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
 
     def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         self.calls.append(messages)
@@ -82,6 +94,7 @@ class LlamaCppLLM:
         except Exception as exc:  # noqa: BLE001 - llama.cpp reports load failures as ValueError/RuntimeError
             raise ModelError(f"cannot load {cfg.model}: {str(exc)[:200]} (the file may be corrupt: delete it and retry)") from None
         self.cfg = cfg
+        self.n_ctx = cfg.n_ctx
         self.name = cfg.model if not isinstance(source, Path) else source.stem
         self.usage = Usage()
 
@@ -117,6 +130,10 @@ class OpenAILikeLLM:
         self.cfg = cfg
         self.name = f"{cfg.server_model}@{cfg.base_url}"
         self.usage = Usage()
+        self.n_ctx = cfg.n_ctx
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
 
     def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
         from llama_index.core.llms import ChatMessage
@@ -136,7 +153,7 @@ class OpenAILikeLLM:
 
 def make_llm(cfg: LLMSettings, models_dir: Path) -> ChatLLM:
     factories = {
-        "fake": lambda: FakeLLM(cfg.fake_script),
+        "fake": lambda: FakeLLM(cfg.fake_script, cfg.n_ctx),
         "llama-cpp": lambda: LlamaCppLLM(cfg, models_dir),
         "openai-like": lambda: OpenAILikeLLM(cfg),
     }

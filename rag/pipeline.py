@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from rag.conversation import previous_turn, retrieval_query
-from rag.prompting import ABSTAIN_TEXT, build_messages
-from rag.translation import translate
-from rag.text import detect_language
+from rag.errors import InputError
 from rag.legacy import validate_v1
-from rag.validation import abstain, validate
+from rag.prompting import ABSTAIN_TEXT, build_messages
+from rag.text import detect_language
+from rag.translation import translate
 from rag.types import Answer, Passage
+from rag.validation import abstain, validate
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,35 @@ def gate(answer: Answer, min_dense_score: float) -> bool:
     return False
 
 
+def fit_question(question: str, max_chars: int) -> tuple[str, list[str]]:
+    """A question longer than ``max_chars`` is cut there (at a word), with a warning saying so."""
+    question = question.strip()
+    if len(question) <= max_chars:
+        return question, []
+    cut = question[:max_chars].rsplit(" ", 1)[0] or question[:max_chars]
+    return cut, [f"the question was {len(question)} characters long: only its first {len(cut)} were used"]
+
+
+def fit_messages(llm, build, passages: list[Passage], max_tokens: int) -> tuple[list[dict], list[Passage], list[str]]:
+    """The prompt for the most passages (in rank order) that leaves room for the answer in the model's context."""
+    def size(messages: list[dict]) -> int:
+        return sum(llm.count_tokens(m["content"]) + 8 for m in messages)  # + the chat template's markers
+
+    shown = list(passages)
+    messages = build(shown)
+    while len(shown) > 1 and size(messages) + max_tokens > llm.n_ctx:
+        shown = shown[:-1]
+        messages = build(shown)
+    if size(messages) + max_tokens > llm.n_ctx:
+        raise InputError(f"the question and its passages do not fit in the model's context ({llm.n_ctx} tokens): "
+                         "ask a shorter question, or raise RAG_LLM__N_CTX")
+    dropped = len(passages) - len(shown)
+    return messages, shown, [f"{dropped} passage(s) left out to fit the model's context"] if dropped else []
+
+
 def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Iterator[Event]:
     started = time.perf_counter()
-    question = question.strip()
+    question, warnings = fit_question(question, services.settings.answer.max_question_chars)
     language = detect_language(question)
     cfg = services.settings.answer
     query = retrieval_query(question, history, cfg.followup_answer)
@@ -88,16 +115,20 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     retrieve_s = time.perf_counter() - started
     yield Event("passages", passages=passages)
 
-    answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language)
+    answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language,
+                    warnings=warnings)
     answer.retrieval_query, answer.follows = query, previous_turn(history)[0]
     first_token_s, translate_s = None, None
     if not gate(answer, services.settings.retrieval.min_dense_score):
         # Asked in another language than the articles: answer and check in theirs, then translate.
         pivot = articles_language(passages) if cfg.translate_answers else language
-        messages = build_messages(question, passages, pivot, history, style=cfg.prompt, with_answer=cfg.followup_answer)
         pieces: list[str] = []
         with services.lock:
             llm = services.llm
+            messages, answer.passages, more = fit_messages(
+                llm, lambda shown: build_messages(question, shown, pivot, history, style=cfg.prompt, with_answer=cfg.followup_answer),
+                passages, services.settings.llm.max_tokens)
+            answer.warnings += more
             for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
                 if first_token_s is None:
                     first_token_s = time.perf_counter() - started

@@ -94,6 +94,10 @@ class AnswerSettings(BaseModel):
         "v2", description="v2: every claim grounded in one passage window, re-attributed, unsupported ones dropped, "
         "yes/no from the evidence; v1: the first release's checks (one supported sentence, else abstain).",
     )
+    max_question_chars: int = Field(
+        1000, description="A longer question is cut there (with a warning in the answer): a news question is a sentence or "
+        "two, and the prompt must fit the model's context (llm.n_ctx) with the passages and the answer.",
+    )
     followup_answer: bool = Field(
         True, description="A follow-up's retrieval query and prompt also carry the previous answer (its names resolve "
         "'il', 'elle', 'there'), not only the previous question.",

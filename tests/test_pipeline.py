@@ -80,3 +80,23 @@ def test_follow_up_uses_the_previous_question_for_retrieval(seeded):
     result = answer(seeded, "Et en retour ?", history=history)
     assert any(p.chunk.article_id == "004_e36b65c31de3faa9" for p in result.passages)
     assert "gant" in result.retrieval_query
+
+
+def test_a_very_long_question_is_cut_with_a_warning_and_the_prompt_fits_the_context(seeded):
+    question = "Où Kim Jong Un a-t-il rencontré Poutine ? " + "Précisez le lieu exact de la rencontre. " * 500
+    result = answer(seeded, question)
+    assert len(result.question) <= 1000 and "characters long" in result.warnings[0]
+    prompt = seeded.llm.calls[-1]
+    assert sum(seeded.llm.count_tokens(m["content"]) + 8 for m in prompt) + seeded.settings.llm.max_tokens <= 2048
+    assert result.to_dict()["warnings"] == result.warnings
+
+
+def test_passages_are_left_out_rather_than_overflowing_the_context(make_services):
+    from conftest import SEEDS
+    from rag import ingest
+
+    services = make_services(llm={"n_ctx": 1500}, retrieval={"k": 10})
+    ingest(services, [SEEDS], progress=False)
+    result = answer(services, "Où Kim Jong Un a-t-il rencontré Poutine ?")
+    assert len(result.passages) < 10 and any("left out" in w for w in result.warnings)
+    assert all(1 <= c.n <= len(result.passages) for c in result.citations)
