@@ -9,7 +9,7 @@ import pytest
 
 from rag import answer, ingest
 from rag.errors import InputError
-from rag.types import Answer, Chunk, Citation, Passage
+from rag.types import Answer, Chunk, Citation, Passage, Span
 from ui import handlers, render
 from ui.app import build_app
 
@@ -43,7 +43,9 @@ def test_cited_sentence_is_highlighted_and_also_in_shown():
     text = "Le train est arrivé à Khasan. Kim a rencontré Poutine au cosmodrome Vostotchny. Il fait beau."
     p = passage(text, also_in=["other:2", "third:0"])
     a = Answer(question="Où ?", text="Kim a rencontré Poutine au cosmodrome [1].", citations=[], passages=[p], abstained=False, language="fr")
-    a.citations = [Citation(n=1, passage=p, sentences=["Kim a rencontré Poutine au cosmodrome."])]
+    start = text.index("Kim a rencontré")
+    end = text.index("Il fait") - 1
+    a.citations = [Citation(n=1, passage=p, sentences=["Kim a rencontré Poutine au cosmodrome."], support=[Span(start, end, text[start:end])])]
     html = render.sources_html(1, [p], a)
     assert "<mark>Kim a rencontré Poutine au cosmodrome Vostotchny.</mark>" in html
     assert html.count("<mark>") == 1
@@ -224,3 +226,13 @@ def test_build_app_exposes_chat_and_ask(seeded):
     assert {"chat", "ask"} <= names
     states = [b for b in demo.blocks.values() if isinstance(b, gr.State)]
     assert states and all(s.value == [] for s in states)
+
+
+def test_a_pruned_answer_lists_what_was_left_out_and_a_disagreement_has_its_badge(make_services):
+    services = make_services(script=["Ils se sont retrouvés au cosmodrome de Vostotchny [1]. La rencontre a duré 12 heures [1]."])
+    ingest(services, [SEEDS], progress=False)
+    final = answer(services, "Où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?")
+    chat = render.answer_html(final, turn=1)
+    assert "Vostotchny" in chat and "1 sentence of the model" in chat and "12 heures" in chat.split("<details")[1]
+    final.form = "disagreement"
+    assert "Sources differ" in render.answer_html(final, turn=1)

@@ -21,6 +21,8 @@ CSS = """
          background: #e5e7eb; color: #374151; font-weight: 600; }
 .badge-cited { background: #dcfce7; color: #166534; }
 .badge-abstain { background: #fee2e2; color: #991b1b; }
+.badge-differ { background: #fef3c7; color: #92400e; }
+.left-out { margin-top: 4px; font-size: 0.9em; }
 .abstain { margin-bottom: 6px; }
 .abstain-reason, .muted { color: #6b7280; font-size: 0.9em; }
 .working { color: #92400e; font-style: italic; }

@@ -106,6 +106,13 @@ def cmd_search(args) -> int:
 def _print_sources(answer) -> None:
     if answer.abstained:
         print(f"\n(abstained: {answer.abstain_reason})")
+    elif answer.form == "disagreement":
+        print("  (the sources differ: each is cited)")
+    for claim in answer.claims:
+        if not claim.kept:
+            print(f"  left out (not stated in the articles): {claim.text} [{claim.note}]")
+    for warning in answer.warnings:
+        print(f"  warning: {warning}")
     for c in answer.citations:
         print(f"  [{c.n}] {c.passage.chunk.article_id} — {c.passage.chunk.title[:80]} ({c.passage.chunk.date or 'no date'})")
     t = answer.timings

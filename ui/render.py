@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from rag.text import MARKER, content_words, split_sentences
-from rag.types import Answer, Passage
+from rag.text import MARKER
+from rag.types import Answer, Passage, Span
 
 ABSTAIN_BADGE = "No answer in the articles"
 
@@ -53,7 +53,27 @@ def answer_html(answer: Answer, turn: int) -> str:
             f"<p>{escape(answer.text)}</p>"
             f'<p class="muted">{looked} passage{"s" if looked != 1 else ""} looked at: see the sources panel.</p>'
         )
-    return f'<div class="answer">{link_markers(answer.text, turn)}</div>'
+    return f'<div class="answer">{_form_badge(answer)}{link_markers(answer.text, turn)}</div>{_left_out(answer)}{_warnings(answer)}'
+
+
+def _form_badge(answer: Answer) -> str:
+    if answer.form == "disagreement":
+        return '<span class="badge badge-differ">Sources differ</span> '
+    return ""
+
+
+def _left_out(answer: Answer) -> str:
+    """What the model wrote that the articles do not state: left out of the answer, listed for who wants to see it."""
+    dropped = [c for c in answer.claims if not c.kept]
+    if not dropped:
+        return ""
+    items = "".join(f"<li>{escape(c.text)} <span class=\"muted\">({escape(c.note)})</span></li>" for c in dropped)
+    return (f'<details class="left-out"><summary class="muted">{len(dropped)} sentence{"s" if len(dropped) != 1 else ""} of the '
+            f"model's draft left out: not stated in the articles</summary><ul>{items}</ul></details>")
+
+
+def _warnings(answer: Answer) -> str:
+    return "".join(f'<p class="muted warning">⚠ {escape(w)}</p>' for w in answer.warnings)
 
 
 def streaming_html(partial: str, turn: int) -> str:
@@ -67,25 +87,17 @@ def working_html(found: int | None) -> str:
     return f'<div class="working">⏳ Found {found} passage{"s" if found != 1 else ""}; the model is reading them…</div>'
 
 
-def highlighted_indexes(sentences: list[str], cited: list[str]) -> set[int]:
-    """For each cited answer sentence, the passage sentence sharing the most content words."""
-    words = [content_words(s) for s in sentences]
-    chosen: set[int] = set()
-    for answer_sentence in cited:
-        target = content_words(answer_sentence)
-        if not target or not sentences:
+def passage_html(text: str, spans: list[Span]) -> str:
+    """The passage, escaped, with the sentences that state a cited claim marked (offsets from the checks)."""
+    pieces, last = [], 0
+    for span in sorted({(s.start, s.end) for s in spans}):
+        start, end = max(span[0], last), span[1]
+        if start >= end:
             continue
-        overlaps = [len(target & w) for w in words]
-        best = max(range(len(sentences)), key=overlaps.__getitem__)
-        if overlaps[best] > 0:
-            chosen.add(best)
-    return chosen
-
-
-def passage_html(text: str, cited: list[str]) -> str:
-    sentences = split_sentences(" ".join((text or "").split()))
-    marked = highlighted_indexes(sentences, cited)
-    return " ".join(f"<mark>{escape(s)}</mark>" if i in marked else escape(s) for i, s in enumerate(sentences))
+        pieces += [escape(text[last:start]), f"<mark>{escape(text[start:end])}</mark>"]
+        last = end
+    pieces.append(escape(text[last:]))
+    return " ".join("".join(pieces).split())
 
 
 def _also_in(passage: Passage) -> str:
@@ -102,8 +114,9 @@ def _full_article(article_text: str | None) -> str:
     return f'<details class="src-full"><summary>Open the full article</summary>{paragraphs}</details>'
 
 
-def source_card(turn: int, n: int, passage: Passage, cited: list[str] | None, article_text: str | None = None) -> str:
-    """One source; ``cited`` is None while the answer is not known yet, [] for an uncited passage."""
+def source_card(turn: int, n: int, passage: Passage, cited: list[Span] | None, article_text: str | None = None) -> str:
+    """One source; ``cited`` (the spans that state the answer's claims) is None while the answer is not known yet,
+    [] for an uncited passage."""
     c = passage.chunk
     state = "pending" if cited is None else "cited" if cited else "uncited"
     badge = {"cited": '<span class="badge badge-cited">cited</span>', "uncited": '<span class="badge">not cited</span>'}.get(state, "")
@@ -122,13 +135,13 @@ def sources_html(turn: int, passages: list[Passage], answer: Answer | None = Non
     texts = texts or {}
     if answer is None:
         header = f'<div class="src-header working">⏳ {len(passages)} passages found; the answer is being written…</div>'
-        cited_by_n: dict[int, list[str]] | None = None
+        cited_by_n: dict[int, list[Span]] | None = None
     elif answer.abstained:
         header = f'<div class="src-header"><span class="badge badge-abstain">{ABSTAIN_BADGE}</span> passages looked at:</div>'
         cited_by_n = {}
     else:
         header = f'<div class="src-header">Sources for: <i>{escape(answer.question)}</i></div>'
-        cited_by_n = {c.n: c.sentences or [answer.text] for c in answer.citations}
+        cited_by_n = {c.n: c.support or [Span(0, len(c.passage.chunk.text), c.passage.chunk.text)] for c in answer.citations}
     if not passages:
         return f'<div class="sources" data-turn="{turn}">{header}<p class="muted">No passage was found.</p></div>'
     cards = [
