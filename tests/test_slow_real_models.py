@@ -68,3 +68,24 @@ def test_real_llm_answers_with_correct_citations(real, question, language, must,
 def test_real_pipeline_abstains_when_the_articles_cannot_answer(real, question):
     result = answer(real, question)
     assert result.abstained and result.citations == []
+
+
+def test_real_yes_no_question_answered_from_a_negative_passage(real):
+    result = answer(real, "Moscou a-t-il précisé la date et le lieu de la rencontre entre Poutine et Kim ?")
+    assert not result.abstained, result.abstain_reason
+    assert result.text.startswith("Non") and result.form == "yes_no"
+    assert any("ni la date ni le lieu" in s.text for c in result.citations for s in c.support)
+
+
+def test_real_restated_invention_is_not_accepted(real):
+    result = answer(real, "Qui a remporté le prix Nobel de la paix 2020 ?")
+    assert result.abstained and result.citations == []
+
+
+def test_real_follow_up_resolves_the_pronoun_from_the_previous_turn(real):
+    history = [{"role": "user", "content": "Quel cadeau spatial Poutine a-t-il offert à Kim ?"},
+               {"role": "assistant", "content": "Un gant provenant d'une combinaison spatiale [1]."}]
+    result = answer(real, "Et qu'a-t-il reçu en retour ?", history)
+    assert not result.abstained, result.abstain_reason
+    assert "carabine" in fold(result.text)
+    assert all(s.text in c.passage.chunk.text for c in result.citations for s in c.support)  # grounding offsets are real

@@ -60,3 +60,42 @@ def test_language_of_questions_and_answers():
     assert detect_language("Which Russian minister met Kim at Khasan station?") == "en"
     assert detect_language("Poutine a offert un gant [1].") == "fr"
     assert detect_language("") == "en"
+
+
+def test_question_form_reads_the_main_clause():
+    from rag.text import question_form
+
+    assert question_form("Le Kremlin a-t-il confirmé la date ?", "fr") == "yesno"
+    assert question_form("Kim est-il venu en train ou en avion ?", "fr") == "choice"
+    assert question_form("Selon lui, quand le train est-il entré en Russie ?", "fr") == "open"
+    assert question_form("Le satellite que Pyongyang a lancé était-il militaire ou civil ?", "fr") == "choice"
+    assert question_form("When Putin spoke, did he say what he planned?", "en") == "yesno"
+    assert question_form("Who gave Kim a rifle?", "en") == "open"
+    assert question_form("Pendant combien de temps a-t-il attendu ?", "fr") == "open"
+
+
+def test_negation_reaches_the_words_it_bears_on():
+    from rag.text import negated_words
+
+    assert negated_words("Moscou n'a précisé ni la date ni le lieu.") == {"precise", "date", "lieu"}
+    assert "preciser" in negated_words("a déclaré le porte-parole, sans préciser comment")
+    assert negated_words("Kim est arrivé mardi en Russie.") == set()
+    assert "say" in negated_words("Putin did not say what he planned.")
+
+
+def test_expected_answer_kinds_and_what_gives_them():
+    from rag.text import expected_answer, gives
+
+    assert expected_answer("Combien de missiles ont été tirés ?") == "number"
+    assert expected_answer("Quand Kim est-il parti ?") == "time"
+    assert expected_answer("Comment s'appelle le fleuve ?") == "name"
+    assert expected_answer("Qui a offert le gant ?") is None
+    assert gives("Deux missiles ont été tirés.", "number") and not gives("Des missiles ont été tirés.", "number")
+    assert gives("Il est parti dimanche soir.", "time", "Quand est-il parti ?")
+    assert gives("Le lendemain.", "number", "Combien de jours après ?")
+    assert not gives("Le fleuve frontalier est le fleuve.", "name", "Comment s'appelle le fleuve frontalier ?")
+
+
+def test_sentences_end_at_line_breaks():
+    assert split_sentences("Première visite depuis 2019\nParti dimanche soir de Pyongyang.") == [
+        "Première visite depuis 2019", "Parti dimanche soir de Pyongyang."]
