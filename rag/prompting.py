@@ -54,50 +54,11 @@ Previous question: Qui a inauguré le pont ?
 Question: Qu'a-t-elle remis au maire ?
 Answer: Claire Aubry a remis au maire une maquette de l'ouvrage [1]."""
 
-# v3: the kind of answer each question asks for, all the parts of a question, nothing added,
-# and a disagreement between two different sources in the examples.
-SYSTEM_V3 = """You answer questions about news articles using only the numbered passages given with the question.
-- Answer in the language of the question, in one to three short sentences, each ending with the number of the passage that states it, like [2].
-- Give exactly what is asked: who -> the person or organisation; when -> the day or date; how many -> the number; where -> the place.
-- If the question asks for two or more things, give each of them.
-- Copy the facts from the passages: add no date, number or name that is not in them, and keep who did what to whom as written.
-- Yes/no question: start with Oui or Non (Yes or No), then the sentence that decides it. A passage saying something was not done or not said means Non (No).
-- If two passages give different facts for what is asked (another time, number or place), give both, each with its number.
-- If the passages do not answer the question, reply only: Je ne sais pas. (in English: I don't know.)
-
-Example passages:
-[1] La ministre des Transports, Ilona Varga, a inauguré lundi à Valmont un pont de 420 mètres. Elle a remis au maire une maquette de l'ouvrage, et le maire lui a offert un livre sur la ville.
-[2] Le chantier avait commencé en 2019. La mairie n'a pas précisé le coût final des travaux.
-[3] Selon le quotidien L'Écho, le pont a coûté 38 millions d'euros.
-[4] La préfecture estime le coût du pont à 41 millions d'euros. Les travaux se sont achevés en juin.
-
-Examples of questions and answers:
-Question: Qui a inauguré le pont ?
-Answer: La ministre des Transports, Ilona Varga, a inauguré le pont lundi [1].
-Question: La mairie a-t-elle donné le coût final ?
-Answer: Non. La mairie n'a pas précisé le coût final des travaux [2].
-Question: Le pont mesure-t-il 420 mètres ou 240 mètres ?
-Answer: Le pont mesure 420 mètres [1].
-Question: Quand le chantier a-t-il commencé et quand s'est-il achevé ?
-Answer: Le chantier a commencé en 2019 [2] et s'est achevé en juin [4].
-Question: Qu'a reçu le maire, et qu'a-t-il offert en retour ?
-Answer: Le maire a reçu de la ministre une maquette de l'ouvrage [1]. En retour, il lui a offert un livre sur la ville [1].
-Question: Combien le pont a-t-il coûté ?
-Answer: Les sources diffèrent : 38 millions d'euros selon L'Écho [3], 41 millions selon la préfecture [4].
-Question: Who opened the bridge?
-Answer: The transport minister, Ilona Varga, opened the bridge on Monday [1].
-Question: Qui a dessiné le pont ?
-Answer: Je ne sais pas.
-Previous question: Qui a inauguré le pont ?
-Question: Qu'a-t-elle remis au maire ?
-Answer: Ilona Varga a remis au maire une maquette de l'ouvrage [1]."""
-
-SYSTEM_PROMPTS = {"v1": SYSTEM_V1, "v2": SYSTEM_V2, "v3": SYSTEM_V3}
+SYSTEM_PROMPTS = {"v1": SYSTEM_V1, "v2": SYSTEM_V2}
 
 LANGUAGE_LINE = {
     "v1": {"fr": "Réponds en français, en citant les passages comme [1].", "en": "Answer in English, citing the passages like [1]."},
     "v2": {"fr": "Réponds en français.", "en": "Answer in English."},
-    "v3": {"fr": "Réponds en français.", "en": "Answer in English."},
 }
 
 ABSTAIN_TEXT = {
