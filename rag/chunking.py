@@ -3,6 +3,10 @@
 Sizes are counted in words, not in a hub tokenizer's tokens: llama-index's default tokenizer
 (tiktoken) fetches its vocabulary over the network on first use, and words are what a user
 can reason about when choosing a chunk size.
+
+Sentences come from the project's own splitter (``rag.text.sentence_spans``, linear time), not
+from llama-index's default, nltk's punkt: punkt's regular expressions run under a 5-second
+wall-clock guard, so a long one-line file was accepted on a quiet machine and refused on a busy one.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import hashlib
 
 from rag.settings import ChunkingSettings
-from rag.text import WORD_OR_MARK
+from rag.text import WORD_OR_MARK, sentence_spans
 from rag.types import Article, Chunk
+
 
 def count_words(text: str) -> list[str]:
     return WORD_OR_MARK.findall(text)
@@ -27,6 +32,15 @@ def article_hash(article: Article, cfg: ChunkingSettings) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def sentence_pieces(text: str) -> list[str]:
+    """The text cut before each sentence start, every character kept (what SentenceSplitter expects)."""
+    starts = [start for start, _ in sentence_spans(text)]
+    if not starts:
+        return [text] if text else []
+    starts[0] = 0
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
 def _splitter(cfg: ChunkingSettings):
     from llama_index.core.node_parser import SentenceSplitter
 
@@ -35,6 +49,7 @@ def _splitter(cfg: ChunkingSettings):
         chunk_overlap=cfg.chunk_overlap,
         tokenizer=count_words,
         paragraph_separator="\n\n",
+        chunking_tokenizer_fn=sentence_pieces,
     )
 
 
