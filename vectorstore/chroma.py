@@ -54,6 +54,7 @@ class ArticleState:
     article_hash: str
     stored_chunks: int
     expected_chunks: int
+    source: str = ""  # the resolved path of the file it came from ("" when stored before sources were recorded)
 
     @property
     def complete(self) -> bool:
@@ -118,20 +119,27 @@ class ChromaStore:
         except Exception:  # noqa: BLE001 - older servers do not report it
             return 1000
 
-    def upsert(self, chunks: list[Chunk], vectors: np.ndarray, expected: dict[str, int]) -> None:
-        step = self.max_batch()
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray, expected: dict[str, int], sources: dict[str, str] | None = None) -> None:
+        """Write chunks; ``expected`` is each article's chunk count, ``sources`` its source file."""
+        step, sources = self.max_batch(), sources or {}
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
             self.collection.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + step].tolist(),
                 documents=[c.text for c in part],
-                metadatas=[{**c.metadata(), "n_chunks": expected[c.article_id]} for c in part],
+                metadatas=[{**c.metadata(), "n_chunks": expected[c.article_id], "source": sources.get(c.article_id, "")} for c in part],
             )
         self._touch()
 
     def _touch(self) -> None:
         self.collection.modify(metadata={**(self.collection.metadata or {}), "chunks": self.collection.count()})
+
+    def record_source(self, article_id: str, source: str) -> None:
+        """Record that an article's file is now ``source`` (it moved, or was stored before sources were)."""
+        found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
+        if found:
+            self.collection.update(ids=found, metadatas=[{"source": source}] * len(found))
 
     def delete_article(self, article_id: str) -> int:
         found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
@@ -172,7 +180,8 @@ class ChromaStore:
         for meta in self._all_metadata()[1]:
             stored.setdefault(meta["article_id"], []).append(meta)
         return {
-            aid: ArticleState(metas[0].get("article_hash", ""), len(metas), int(metas[0].get("n_chunks", len(metas))))
+            aid: ArticleState(metas[0].get("article_hash", ""), len(metas), int(metas[0].get("n_chunks", len(metas))),
+                              str(metas[0].get("source", "")))
             for aid, metas in stored.items()
         }
 
