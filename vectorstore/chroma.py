@@ -18,6 +18,7 @@ import numpy as np
 from rag.chunking import join_chunks
 from rag.errors import StoreError, StoreMismatchError
 from rag.types import Chunk
+from vectorstore.lock import hold
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,10 @@ def make_client(url: str | None, path: Path):
                 ssl=parsed.scheme == "https", settings=chroma_settings,
             )
         path.mkdir(parents=True, exist_ok=True)
+        hold(path)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except StoreError:
+        raise
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; the user needs one line
         where = url or str(path)
         raise StoreError(f"cannot open the Chroma store at {where}: {str(exc)[:200]} (is the server running / the folder writable?)") from None
