@@ -126,6 +126,27 @@ def test_unicode_ids_survive_the_store(make_services, tmp_path):
     assert chunk.id == "日本語:0"
 
 
+# -- risk: counters are derived, never trusted -------------------------------------------------
+
+def test_a_stale_chunk_counter_is_never_trusted(make_services):
+    from rag.errors import StoreMismatchError
+    from rag.pipeline import ensure_corpus
+
+    old = make_services(embedder={"backend": "hashing", "dim": 128})
+    ingest(old, [SEEDS], progress=False)
+    collection = old.store.collection
+    recorded = dict(collection.metadata)
+    collection.modify(metadata={**recorded, "chunks": 0})  # a counter that says "empty" over 83 chunks
+    with pytest.raises(StoreMismatchError):
+        ensure_corpus(make_services(), progress=False)
+    # An interrupted removal of everything: the chunks are gone, the counter still says 83.
+    collection.delete(ids=collection.get(include=[])["ids"])
+    collection.modify(metadata=recorded)
+    fresh = make_services()
+    ensure_corpus(fresh, progress=False)
+    assert len(fresh.store.articles()) == 5
+
+
 def test_a_moved_folder_keeps_its_ids_and_its_edits_replace(make_services, tmp_path):
     import shutil
 

@@ -2,6 +2,9 @@
 
 The collection name carries the embedder and chunking signature, and its metadata records
 them, so vectors made by one embedder are never searched with another's query vectors.
+Counts are always asked of Chroma, never kept in metadata: a counter written after a delete
+goes stale when the process is killed in between. An embedded folder is held by one process
+at a time (``vectorstore.lock``).
 """
 
 from __future__ import annotations
@@ -75,14 +78,14 @@ class ChromaStore:
         self._collection = None
 
     # -- opening --------------------------------------------------------------------------
-    def sibling_collections(self, prefix: str) -> list[tuple[str, dict]]:
-        """Other collections of this store made with another embedder or chunking."""
+    def sibling_collections(self, prefix: str) -> list[tuple[str, dict, int]]:
+        """Other collections of this store made with another embedder or chunking: (name, metadata, chunks)."""
         out = []
         for col in self.client.list_collections():
             col_name = col if isinstance(col, str) else col.name
             if col_name.startswith(prefix + "-") and col_name != self.name:
-                meta = self.client.get_collection(col_name, embedding_function=None).metadata or {}
-                out.append((col_name, meta))
+                other = self.client.get_collection(col_name, embedding_function=None)
+                out.append((col_name, other.metadata or {}, other.count()))
         return out
 
     def exists(self) -> bool:
@@ -96,9 +99,9 @@ class ChromaStore:
         """Raise a clear error when the store only holds vectors of another embedder/chunking."""
         if self.exists():
             return
-        others = [o for o in self.sibling_collections(prefix) if o[1].get("chunks", 0)]
+        others = [o for o in self.sibling_collections(prefix) if o[2]]
         if others:
-            name, meta = others[0]
+            name, meta, _ = others[0]
             raise StoreMismatchError(
                 f"the store at {self.where} was built with embedder {meta.get('embedder', '?')} and chunking "
                 f"{meta.get('chunking', '?')}, but the settings ask for {self.embedder_signature} / {self.chunk_signature}; "
@@ -134,10 +137,6 @@ class ChromaStore:
                 documents=[c.text for c in part],
                 metadatas=[{**c.metadata(), "n_chunks": expected[c.article_id], "source": sources.get(c.article_id, "")} for c in part],
             )
-        self._touch()
-
-    def _touch(self) -> None:
-        self.collection.modify(metadata={**(self.collection.metadata or {}), "chunks": self.collection.count()})
 
     def record_source(self, article_id: str, source: str) -> None:
         """Record that an article's file is now ``source`` (it moved, or was stored before sources were)."""
@@ -149,7 +148,6 @@ class ChromaStore:
         found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
         if found:
             self.collection.delete(ids=found)
-            self._touch()
         return len(found)
 
     def reset(self) -> None:
