@@ -53,9 +53,19 @@ def _splitter(cfg: ChunkingSettings):
     )
 
 
-def _locate(text: str, piece: str, search_from: int) -> tuple[int, int]:
-    """Find the chunk in the article; the splitter keeps the text verbatim but may trim it."""
-    start = text.find(piece, search_from)
+def _locate(text: str, piece: str, search_from: int, covered: int) -> tuple[int, int]:
+    """Find the chunk in the article; the splitter keeps the text verbatim but may trim it.
+
+    A chunk that does not overlap the previous one starts where it ended (white space skipped);
+    one that overlaps starts after the previous one's start, reaches past what was covered, and
+    overlaps as little as it can: in repetitive text ("0000A/0") an earlier copy is not it.
+    """
+    following = covered + len(text[covered : covered + 200]) - len(text[covered : covered + 200].lstrip())
+    if covered and text.startswith(piece, following):
+        return following, following + len(piece)
+    start = text.rfind(piece, search_from, covered + len(piece))
+    if start < 0 or start + len(piece) <= covered:
+        start = text.find(piece, covered)
     if start < 0:
         start = text.find(piece)
     if start < 0:  # whitespace was normalised: fall back to the first 40 characters
@@ -67,10 +77,10 @@ def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> lis
     splitter = splitter or _splitter(cfg)
     digest = article_hash(article, cfg)
     chunks: list[Chunk] = []
-    cursor = 0
+    cursor = covered = 0
     for n, piece in enumerate(p for p in splitter.split_text(article.text) if p.strip()):
-        start, end = _locate(article.text, piece, cursor)
-        cursor = start + 1
+        start, end = _locate(article.text, piece, cursor, covered)
+        cursor, covered = start + 1, max(covered, end)
         chunks.append(
             Chunk(
                 id=f"{article.id}:{n}",

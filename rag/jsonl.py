@@ -127,3 +127,5 @@ def jsonl_articles(path: Path, max_bytes: int) -> Iterator[Article | Skipped]:
             yield article
     if tally.bad:
         yield Skipped(str(path), tally.summary(gave_up))
+    elif not tally.lines:
+        yield Skipped(str(path), "file has only blank lines; nothing to ingest")
