@@ -169,3 +169,14 @@ def test_a_jsonl_id_already_naming_another_files_article_is_refused(make_service
     ((where, reason),) = report.skipped
     assert where.endswith("two.jsonl") and "one.jsonl" in reason and "rag remove a1" in reason
     assert "Premier" in services.store.article_text("a1")
+
+
+def test_articles_stored_before_sources_were_recorded_get_theirs_on_the_next_ingest(make_services, seed_copy):
+    services = make_services()
+    ingest(services, [seed_copy], progress=False)
+    store = services.store
+    chunks = store.all_chunks()
+    store.upsert(chunks, store.vectors([c.id for c in chunks]), {a: n.expected_chunks for a, n in store.article_states().items()})
+    assert {s.source for s in store.article_states().values()} == {""}  # as an older version left them
+    assert len(ingest(services, [seed_copy], progress=False).unchanged) == 5
+    assert all(s.source.startswith(str(seed_copy.resolve())) for s in store.article_states().values())
