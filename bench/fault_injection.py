@@ -7,7 +7,9 @@
 The corpus is the seeds plus generated articles (seed sentences recombined) in a sub-folder, a
 JSONL feed, a Windows-1252 file and junk that must be refused. A reference store is built once by
 a clean `rag ingest`. Then each run does one operation in a child process on the victim store and
-kill -9s it after a random delay (up to that operation's uninterrupted duration): `rag ingest
+kill -9s it after a random delay (from about when a command has opened the store to the end of
+that operation's uninterrupted duration; a kill that lands after the process opened the store
+counts as "in store"): `rag ingest
 --rebuild`, `rag ingest` after some articles were removed, or `rag remove`. Then it runs what a
 user runs after a crash, `rag ingest CORPUS`, and checks the victim against the reference: the
 same chunk ids, texts, metadata and vectors, and the same top passages for a few questions. The
@@ -46,10 +48,11 @@ def make_corpus(folder: Path, extra: int, seed: int) -> int:
         shutil.copy(path, folder / path.name)
         sentences += split_sentences(path.read_text(encoding="utf-8"))
     (folder / "generated").mkdir()
-    for i in range(extra):
-        text = " ".join(rng.sample(sentences, rng.randint(4, 30)))
+    for i in range(extra):  # each sentence marked with its place: no two chunks alike, so no tie in any ranking
+        text = " ".join(f"{s} (g{i}.{j})" for j, s in enumerate(rng.sample(sentences, rng.randint(4, 30))))
         (folder / "generated" / f"g{i:03d}.txt").write_text(text, encoding="utf-8")
-    rows = [{"id": f"feed-{i}", "title": f"Dépêche {i}", "text": " ".join(rng.sample(sentences, 6))} for i in range(5)]
+    rows = [{"id": f"feed-{i}", "title": f"Dépêche {i}", "text": " ".join(f"{s} (f{i}.{j})" for j, s in enumerate(rng.sample(sentences, 6)))}
+            for i in range(5)]
     (folder / "feed.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "{broken\n", encoding="utf-8")
     (folder / "ancien.txt").write_bytes("Le dirigeant nord-coréen est arrivé à la gare de Khasan.".encode("cp1252"))
     (folder / "binary.txt").write_bytes(b"\x00\x01" + os.urandom(64))
@@ -62,7 +65,8 @@ def _env(data_dir: Path, embedder: str) -> dict:
 
 
 def rag(args: list[str], env: dict, kill_after: float | None = None) -> tuple[str, float]:
-    """Run `rag ARGS`; kill -9 it after ``kill_after`` seconds. ('killed' | 'ok' | 'exit N: stderr', seconds)."""
+    """Run `rag ARGS`; kill -9 it after ``kill_after`` seconds. ('killed' | 'killed in store' | 'ok' |
+    'exit N: stderr', seconds). 'in store': it had opened the store (its pid is in the store's lock file)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", *args], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -71,7 +75,9 @@ def rag(args: list[str], env: dict, kill_after: float | None = None) -> tuple[st
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
-        return "killed", time.perf_counter() - started
+        lock = Path(env["RAG_DATA_DIR"]) / "chroma" / "rag.lock"
+        in_store = lock.exists() and f"pid {proc.pid}," in lock.read_text(encoding="utf-8", errors="replace")
+        return ("killed in store" if in_store else "killed"), time.perf_counter() - started
     seconds = time.perf_counter() - started
     return ("ok" if proc.returncode in (0, 2) else f"exit {proc.returncode}: {err.strip()[-300:]}"), seconds
 
@@ -116,8 +122,9 @@ def run(runs: int, extra: int, embedder: str, seed: int, work: Path) -> dict:
     reference = dump(reference_env)
     ids = sorted({m["article_id"] for _, m, _ in reference["chunks"].values()})
     rag(["ingest", str(corpus), "-q"], victim_env)
+    _, open_s = rag(["info", "--json"], victim_env)  # start-up and opening the store: before that a kill hits nothing
     _, remove_s = rag(["remove", ids[0]], victim_env)
-    rows, kills, survived = [], 0, 0
+    rows, kills, in_store, survived = [], 0, 0, 0
     for n in range(1, runs + 1):
         op = rng.choice(["rebuild", "ingest", "remove"])
         if op == "ingest":  # give the ingest work to do: remove a few articles first (not killed)
@@ -125,9 +132,10 @@ def run(runs: int, extra: int, embedder: str, seed: int, work: Path) -> dict:
                 rag(["remove", article_id], victim_env)
         args = {"rebuild": ["ingest", "--rebuild", str(corpus), "-q"], "ingest": ["ingest", str(corpus), "-q"],
                 "remove": ["remove", rng.choice(ids)]}[op]
-        delay = rng.uniform(0.3, (remove_s if op == "remove" else ingest_s) * 1.1)
+        delay = rng.uniform(0.8 * open_s, (remove_s if op == "remove" else ingest_s) * 1.05)
         outcome, _ = rag(args, victim_env, kill_after=delay)
-        kills += outcome == "killed"
+        kills += outcome.startswith("killed")
+        in_store += outcome == "killed in store"
         recovery, _ = rag(["ingest", str(corpus), "-q"], victim_env)
         problems = [f"recovery ingest: {recovery}"] if recovery != "ok" else differences(reference, dump(victim_env))
         survived += not problems
@@ -135,7 +143,8 @@ def run(runs: int, extra: int, embedder: str, seed: int, work: Path) -> dict:
                      "problems": "; ".join(problems)})
         print(f"run {n:3d}: {op:7s} killed after {delay:5.2f}s ({outcome}) -> {'same as clean' if not problems else problems}", flush=True)
     return {"files": files, "articles": len(ids), "chunks": len(reference["chunks"]), "runs": runs, "kills": kills,
-            "survived": survived, "failed": runs - survived, "ingest_s": round(ingest_s, 1), "remove_s": round(remove_s, 1),
+            "kills_in_store": in_store, "survived": survived, "failed": runs - survived, "ingest_s": round(ingest_s, 1),
+            "open_s": round(open_s, 1), "remove_s": round(remove_s, 1),
             "embedder": embedder, "seed": seed, "rows": rows}
 
 
@@ -156,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         args.runs, args.extra = 2, 5
     with tempfile.TemporaryDirectory(prefix="rag-faults-") as work:
         result = run(args.runs, args.extra, args.embedder, args.seed, Path(work))
-    print(markdown_table([result], ["files", "articles", "chunks", "runs", "kills", "survived", "failed", "embedder"]))
+    print(markdown_table([result], ["files", "articles", "chunks", "runs", "kills", "kills_in_store", "survived", "failed", "embedder"]))
     if args.out:
         Path(args.out).write_text(json.dumps({"machine": machine_info(), **result}, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0 if result["failed"] == 0 else 1
