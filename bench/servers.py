@@ -3,8 +3,9 @@
 - ``chroma_server``: ``chroma run --path DIR --host 127.0.0.1 --port P`` (the ``chroma`` executable
   next to ``sys.executable``), ready once its heartbeat answers.
 - ``llama_server``: llama-cpp-python's OpenAI-compatible server, ready once ``/v1/models`` answers.
+- ``rag_server``: `rag serve` itself (the chat UI and its API), ready once its page answers.
 
-Both are context managers that kill the process (and only it) on exit, and fail with the server's
+Each is a context manager that kills the process (and only it) on exit, and fails with the server's
 last log lines when it does not come up within a bounded time. Used by tests/test_server_mode.py
 and by the benchmarks.
 """
@@ -70,9 +71,9 @@ def _stop(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def _server(cmd: list[str], ready_url: str, log_path: Path, timeout_s: float) -> Iterator[subprocess.Popen]:
+def _server(cmd: list[str], ready_url: str, log_path: Path, timeout_s: float, env: dict | None = None) -> Iterator[subprocess.Popen]:
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + timeout_s
         while not _answers(ready_url):
@@ -112,3 +113,18 @@ def llama_server(model: str | Path, n_ctx: int = 2048, extra: list[str] | None =
     log_path = Path(log_dir or tempfile.gettempdir()) / f"llama-server-{port}.log"
     with _server(cmd, f"{base}/v1/models", log_path, timeout_s):
         yield f"{base}/v1"
+
+
+@contextlib.contextmanager
+def rag_server(env: dict | None = None, timeout_s: float = 600.0, log_dir: str | Path | None = None) -> Iterator[str]:
+    """`rag serve` on a free local port with ``env`` (RAG_* settings); yields its URL. Its first start may
+    ingest the seeds and load the models, hence the long default time-out."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**(os.environ if env is None else env)}
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    log_path = Path(log_dir or tempfile.gettempdir()) / f"rag-serve-{port}.log"
+    with _server(cmd, url, log_path, timeout_s, env=env):
+        yield url

@@ -3,6 +3,10 @@
 Sizes are counted in words, not in a hub tokenizer's tokens: llama-index's default tokenizer
 (tiktoken) fetches its vocabulary over the network on first use, and words are what a user
 can reason about when choosing a chunk size.
+
+Sentences come from the project's own splitter (``rag.text.sentence_spans``, linear time), not
+from llama-index's default, nltk's punkt: punkt's regular expressions run under a 5-second
+wall-clock guard, so a long one-line file was accepted on a quiet machine and refused on a busy one.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import hashlib
 
 from rag.settings import ChunkingSettings
-from rag.text import WORD_OR_MARK
+from rag.text import WORD_OR_MARK, sentence_spans
 from rag.types import Article, Chunk
+
 
 def count_words(text: str) -> list[str]:
     return WORD_OR_MARK.findall(text)
@@ -27,6 +32,15 @@ def article_hash(article: Article, cfg: ChunkingSettings) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def sentence_pieces(text: str) -> list[str]:
+    """The text cut before each sentence start, every character kept (what SentenceSplitter expects)."""
+    starts = [start for start, _ in sentence_spans(text)]
+    if not starts:
+        return [text] if text else []
+    starts[0] = 0
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
 def _splitter(cfg: ChunkingSettings):
     from llama_index.core.node_parser import SentenceSplitter
 
@@ -35,12 +49,23 @@ def _splitter(cfg: ChunkingSettings):
         chunk_overlap=cfg.chunk_overlap,
         tokenizer=count_words,
         paragraph_separator="\n\n",
+        chunking_tokenizer_fn=sentence_pieces,
     )
 
 
-def _locate(text: str, piece: str, search_from: int) -> tuple[int, int]:
-    """Find the chunk in the article; the splitter keeps the text verbatim but may trim it."""
-    start = text.find(piece, search_from)
+def _locate(text: str, piece: str, search_from: int, covered: int) -> tuple[int, int]:
+    """Find the chunk in the article; the splitter keeps the text verbatim but may trim it.
+
+    A chunk that does not overlap the previous one starts where it ended (white space skipped);
+    one that overlaps starts after the previous one's start, reaches past what was covered, and
+    overlaps as little as it can: in repetitive text ("0000A/0") an earlier copy is not it.
+    """
+    following = covered + len(text[covered : covered + 200]) - len(text[covered : covered + 200].lstrip())
+    if covered and text.startswith(piece, following):
+        return following, following + len(piece)
+    start = text.rfind(piece, search_from, covered + len(piece))
+    if start < 0 or start + len(piece) <= covered:
+        start = text.find(piece, covered)
     if start < 0:
         start = text.find(piece)
     if start < 0:  # whitespace was normalised: fall back to the first 40 characters
@@ -52,10 +77,10 @@ def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> lis
     splitter = splitter or _splitter(cfg)
     digest = article_hash(article, cfg)
     chunks: list[Chunk] = []
-    cursor = 0
+    cursor = covered = 0
     for n, piece in enumerate(p for p in splitter.split_text(article.text) if p.strip()):
-        start, end = _locate(article.text, piece, cursor)
-        cursor = start + 1
+        start, end = _locate(article.text, piece, cursor, covered)
+        cursor, covered = start + 1, max(covered, end)
         chunks.append(
             Chunk(
                 id=f"{article.id}:{n}",

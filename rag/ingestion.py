@@ -3,16 +3,23 @@
 An article is skipped when its stored chunks carry the same content hash and are all there; a
 changed article has its old chunks replaced; an article cut off by an interrupted run is
 incomplete (fewer chunks than recorded) and is redone on the next run.
+
+Each article fails alone: whatever goes wrong while reading or chunking one becomes one line of
+the report and the others go in. Every chunk records its source file, so an article from another
+file never silently replaces one (see ``rag.ids.Identities``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.chunking import Chunker
+from rag.chunking import Chunker, article_hash
+from rag.decoding import display_name
+from rag.ids import Identities, source_of
 from rag.loading import Skipped, iter_articles
 from rag.types import Article, Chunk
 
@@ -25,13 +32,21 @@ class IngestReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (where, what is worth knowing): ingested anyway
     chunks_written: int = 0
     seconds: float = 0.0
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped.append((display_name(where), display_name(reason)))
+
+    def note(self, item: tuple[str, str]) -> None:
+        self.notes.append((display_name(item[0]), display_name(item[1])))
 
     def to_dict(self) -> dict:
         return {
             "added": len(self.added), "replaced": len(self.replaced), "unchanged": len(self.unchanged),
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "notes": [{"path": p, "note": n} for p, n in self.notes],
             "chunks_written": self.chunks_written, "seconds": round(self.seconds, 2),
             "chunks_per_s": round(self.chunks_written / self.seconds, 1) if self.seconds else 0.0,
         }
@@ -67,11 +82,24 @@ class _Batcher:
         for article, _, replacing in self.pending:
             if replacing:
                 store.delete_article(article.id)
-        store.upsert(chunks, vectors, expected={a.id: len(cs) for a, cs, _ in self.pending})
+        store.upsert(chunks, vectors, expected={a.id: len(cs) for a, cs, _ in self.pending},
+                     sources={a.id: source_of(a.source_path) for a, _, _ in self.pending})
         for article, _, replacing in self.pending:
             (self.report.replaced if replacing else self.report.added).append(article.id)
         self.report.chunks_written += len(chunks)
         self.pending = []
+
+
+def _chunked(chunker: Chunker, article: Article) -> list[Chunk]:
+    """The article's chunks; ValueError with a one-line reason when it cannot be chunked."""
+    try:
+        chunks = chunker(article)
+    except Exception as exc:  # noqa: BLE001 - one article's surprise (a splitter limit, a bug) must not stop the rest
+        log.debug("chunking %s failed", article.id, exc_info=True)
+        raise ValueError(f"cannot split article {article.id!r} into passages: {type(exc).__name__}: {str(exc)[:200]}") from None
+    if not chunks:
+        raise ValueError(f"article {article.id!r} has no text to index")
+    return chunks
 
 
 def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: bool = True) -> IngestReport:
@@ -82,25 +110,31 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
     if rebuild:
         services.store.reset()
     states = services.store.article_states()
+    identities = Identities({aid: (state.source, state.article_hash) for aid, state in states.items()})
     chunker = Chunker(settings.chunking)
     batcher = _Batcher(services, report, batch_chunks=max(settings.embedder.batch_size * 2, 16))
-    seen: set[str] = set()
     from tqdm import tqdm
 
     with tqdm(desc="ingesting", unit=" articles", disable=not progress or None) as bar:
-        for item in iter_articles(paths, max_bytes=int(settings.store.max_file_mb * 1e6)):
+        for item in iter_articles(paths, max_bytes=int(settings.store.max_file_mb * 1e6), notes=report.note):
             bar.update(1)
             if isinstance(item, Skipped):
-                report.skipped.append((item.path, item.reason))
+                report.skip(item.path, item.reason)
                 continue
-            if item.id in seen:
-                report.skipped.append((item.source_path, f"duplicate article id {item.id!r} in this ingest; rename the file or fix its id"))
+            try:
+                claim = identities.claim(item.id, item.source_path, article_hash(item, settings.chunking))
+                item = dataclasses.replace(item, id=claim.id)
+                chunks = _chunked(chunker, item)
+            except ValueError as exc:
+                report.skip(item.source_path, str(exc))
                 continue
-            seen.add(item.id)
-            chunks = chunker(item)
+            if claim.note:
+                report.note((item.source_path, claim.note))
             state = states.get(item.id)
             if state and state.complete and state.article_hash == chunks[0].article_hash:
                 report.unchanged.append(item.id)
+                if claim.moved:
+                    services.store.record_source(item.id, source_of(item.source_path))
             else:
                 batcher.add(item, chunks, replacing=state is not None)
             bar.set_postfix(added=len(report.added), replaced=len(report.replaced), unchanged=len(report.unchanged), skipped=len(report.skipped))

@@ -187,6 +187,11 @@ class UISettings(BaseModel):
     auth_user: str = Field("", description="If set (with auth_password), the UI asks for a login.")
     auth_password: str = Field("", description="Password for auth_user.")
     max_upload_mb: float = Field(10.0, description="Largest upload accepted by the UI, in MB.")
+    open_writes: bool = Field(
+        False,
+        description="Allow uploads and removals in a UI that listens beyond localhost without a password. Off: such a "
+        "UI is read-only (its write handlers do not exist). Only for a UI behind a proxy that authenticates.",
+    )
 
 
 class Settings(BaseSettings):

@@ -52,6 +52,7 @@ def test_words_of_removed_chunks_no_longer_count(seeded):
 
 
 def test_ingest_and_removal_refresh_only_what_changed(seeded, seed_copy, count_tokenized):
+    assert len(ingest(seeded, [seed_copy], progress=False).unchanged) == 5  # the same articles, now edited there
     search(seeded, "Kim Jong Un")  # index built
     count_tokenized.clear()
     article = seed_copy / "004_e36b65c31de3faa9.txt"

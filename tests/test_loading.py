@@ -38,7 +38,7 @@ def test_derive_title_takes_first_sentence():
 
 
 def test_folder_skips_eval_set_marked_with_ragignore():
-    names = [p.name for p in expand_paths([SEEDS])]
+    names = [p.name for p, _ in expand_paths([SEEDS])]
     assert len(names) == 5 and all(n.endswith(".txt") for n in names)
 
 
@@ -53,7 +53,7 @@ def test_missing_path_is_a_clear_error(tmp_path):
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"   \n\n ", "no text"),
         ("bin.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
-        ("latin.txt", "Corée du Nord, dépêche".encode("latin-1"), "not valid UTF-8"),
+        ("cyrillic.txt", "Ким Чен Ын прибыл".encode("cp1251"), "neither UTF-8"),
         ("pic.png", b"whatever", "unsupported file type"),
     ],
 )
@@ -104,10 +104,12 @@ def test_jsonl_streams_records_and_skips_bad_lines(tmp_path):
     items = load_all([path])
     good = [i for i in items if not isinstance(i, Skipped)]
     bad = [i for i in items if isinstance(i, Skipped)]
-    assert [a.id for a in good] == ["a1", "etc_passwd"]
+    assert [a.id for a in good] == ["a1", "..%2F..%2Fetc%2Fpasswd"]  # never a path: '/' is escaped
     assert good[0].date == "2023-09-13" and good[0].url == "http://x"
     assert good[1].title == "Texte deux."
-    assert len(bad) == 2 and all("feed.jsonl:" in b.path for b in bad)
+    (bad,) = bad  # one summary for the file
+    assert bad.path == str(path) and "2 of 4 lines" in bad.reason and "line 2: not JSON" in bad.reason
+    assert "line 3: 'text' is empty" in bad.reason
 
 
 def test_title_does_not_stop_at_initials_or_titles():

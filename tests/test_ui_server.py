@@ -115,3 +115,78 @@ def test_serve_ingests_the_seeds_then_launches_with_settings(tmp_path, monkeypat
     out = capsys.readouterr().out
     assert "ingesting" in out and "5 articles" in out
     assert launched["server_name"] == "0.0.0.0" and launched["server_port"] == 7999 and launched["auth"] == ("u", "p")
+
+
+# -- issue 10: an exposed UI without a password cannot write -----------------------------------
+
+def call_every_handler(url: str, demo, payload) -> None:
+    """What anyone can do with the HTTP queue API: call each event handler by its index, in one session
+    (handlers without inputs first: they fill the session's article list, as the page load does)."""
+    import uuid
+
+    import httpx
+
+    session = uuid.uuid4().hex
+    for fn_index, fn in sorted(demo.fns.items(), key=lambda item: len(item[1].inputs) > 0):
+        body = {"data": [payload] * len(fn.inputs), "fn_index": fn_index, "session_hash": session, "event_data": None}
+        if httpx.post(f"{url}gradio_api/queue/join", json=body, timeout=10).status_code != 200:
+            continue
+        with httpx.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session}, timeout=30) as stream:
+            for line in stream.iter_lines():
+                if "process_completed" in line or "close_stream" in line:
+                    break
+
+
+def uploaded(url: str, path) -> list[dict]:
+    import httpx
+
+    with open(path, "rb") as f:
+        (server_path,) = httpx.post(f"{url}gradio_api/upload", files={"files": (path.name, f)}, timeout=10).json()
+    return [{"path": server_path, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}]
+
+
+def exposed_app(tmp_path, monkeypatch):
+    """The Blocks that `rag serve --host 0.0.0.0` (no password) would launch, launched here on localhost."""
+    import gradio as gr
+
+    launched = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(demo=self, kw=kw))
+    for key, value in {"DATA_DIR": str(tmp_path / "data"), "LLM__BACKEND": "fake", "EMBEDDER__BACKEND": "hashing",
+                       "RETRIEVAL__MIN_DENSE_SCORE": "0"}.items():
+        monkeypatch.setenv(f"RAG_{key}", value)
+    assert serve(None, host="0.0.0.0") == 0
+    monkeypatch.undo()
+    demo = launched["demo"]
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                            **launch_options(fake_settings(tmp_path)))
+    return demo, url
+
+
+def test_exposed_server_without_password_is_read_only(tmp_path, monkeypatch, capsys):
+    from rag import load_settings
+
+    demo, url = exposed_app(tmp_path, monkeypatch)
+    try:
+        assert "read-only" in capsys.readouterr().err
+        article_id = "000_31a72e92112284c7"
+        call_every_handler(url, demo, article_id)
+        upload = tmp_path / "evil.txt"
+        upload.write_text("Texte injecté par un inconnu.", encoding="utf-8")
+        call_every_handler(url, demo, uploaded(url, upload))
+        out = Client(url, verbose=False).predict(QUESTION, api_name="/ask")  # reading still works
+        assert out["citations"]
+    finally:
+        demo.close()
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_EMBEDDER__BACKEND", "hashing")
+    ids = [a["id"] for a in build_services(load_settings()).store.articles()]
+    assert article_id in ids and "evil" not in ids and len(ids) == 5
+
+
+def test_writes_are_allowed_on_localhost_with_a_password_or_when_a_proxy_authenticates(tmp_path):
+    from ui.app import writes_allowed
+
+    settings = fake_settings(tmp_path)
+    assert writes_allowed(settings, "127.0.0.1", None) and writes_allowed(settings, "0.0.0.0", ("u", "p"))
+    assert not writes_allowed(settings, "0.0.0.0", None)
+    assert writes_allowed(fake_settings(tmp_path, ui={"open_writes": True}), "0.0.0.0", None)

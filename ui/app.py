@@ -115,17 +115,36 @@ def _wire_chat(services, turns, chatbot, question, k, sources, model) -> None:
     chatbot.like(like, turns, None, api_visibility="private")
 
 
-def _corpus_tab(services, demo: gr.Blocks) -> None:
-    limit = services.settings.ui.max_upload_mb
+READ_ONLY_NOTE = ("Read-only: this server listens beyond this machine without a password, so articles cannot be "
+                  "added or removed here (set RAG_UI__AUTH_USER and RAG_UI__AUTH_PASSWORD, or use `rag ingest`).")
+
+
+def _corpus_tab(services, demo: gr.Blocks, writes: bool) -> None:
     table = gr.Dataframe(headers=["id", "title", "date", "chunks"], interactive=False, label="Articles", wrap=True,
                          column_widths=["22%", "58%", "12%", "8%"])
+
+    def listing():
+        return handlers.refresh_corpus(services)
+
+    if writes:
+        pick = _corpus_writes(services, table)
+    else:  # the handlers are not registered at all: nothing to call over the HTTP queue API
+        gr.Markdown(READ_ONLY_NOTE, elem_id="corpus-status")
+        pick = gr.Dropdown(visible=False)
+    refresh = gr.Button("Refresh list")
+    refresh.click(listing, None, [table, pick], api_visibility="private")
+    demo.load(listing, None, [table, pick], api_visibility="private")
+
+
+def _corpus_writes(services, table: gr.Dataframe) -> gr.Dropdown:
+    """Upload and removal, wired only when this server may write (see ``writes_allowed``)."""
+    limit = services.settings.ui.max_upload_mb
     upload = gr.File(label=f"Add articles ({' '.join(handlers.UPLOAD_TYPES)}, at most {limit:g} MB each)",
                      file_count="multiple", file_types=list(handlers.UPLOAD_TYPES), elem_id="upload")
     status = gr.Markdown(elem_id="corpus-status")
     with gr.Row():
         pick = gr.Dropdown(label="Article to remove (or click a row)", choices=[], scale=3)
         remove = gr.Button("Remove article", variant="stop", scale=1)
-        refresh = gr.Button("Refresh list", scale=1)
 
     def do_upload(files: list | None, progress=gr.Progress(track_tqdm=True)):
         return handlers.upload_articles(services, files, progress)
@@ -133,26 +152,23 @@ def _corpus_tab(services, demo: gr.Blocks) -> None:
     def pick_row(evt: gr.SelectData):
         return evt.row_value[0] if evt.row_value else gr.skip()
 
-    def listing():
-        return handlers.refresh_corpus(services)
-
     upload.upload(do_upload, upload, [status, table, pick, upload], concurrency_id="llm", api_visibility="private")
     remove.click(lambda article_id: handlers.remove_article(services, article_id), pick, [status, table, pick],
                  concurrency_id="llm", api_visibility="private")
-    refresh.click(listing, None, [table, pick], api_visibility="private")
     table.select(pick_row, None, pick, api_visibility="private", concurrency_limit=None)
-    demo.load(listing, None, [table, pick], api_visibility="private")
+    return pick
 
 
-def build_app(services) -> gr.Blocks:
-    """The whole UI for ``services``; per-user chats live in a gr.State, never on ``services``."""
+def build_app(services, writes: bool = True) -> gr.Blocks:
+    """The whole UI for ``services``; per-user chats live in a gr.State, never on ``services``.
+    Without ``writes`` the corpus tab only lists the articles (see ``writes_allowed``)."""
     with gr.Blocks(title="Ask the news articles", analytics_enabled=False) as demo:
         gr.Markdown("## Ask the news articles\nAnswers cite numbered passages: click a [n] to see its source.")
         turns = gr.State([])
         with gr.Tab("Chat"):
             _chat_tab(services, turns)
         with gr.Tab("Corpus"):
-            _corpus_tab(services, demo)
+            _corpus_tab(services, demo, writes)
 
         def ask(question: str, k: int = 0, history: list | None = None) -> dict:
             """Answer one question (a follow-up of ``history``: [{role, content}, ...]); returns the same JSON object
@@ -172,6 +188,14 @@ def _auth(settings) -> tuple[str, str] | None:
     return (user, password) if user else None
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def writes_allowed(settings, host: str, auth) -> bool:
+    """Uploads and removals: on localhost, behind a password, or when the settings say a proxy authenticates."""
+    return host in LOOPBACK or auth is not None or settings.ui.open_writes
+
+
 def serve(config=None, host: str | None = None, port: int | None = None) -> int:
     """`rag serve`: ingest the seeds into an empty store (progress on the terminal), then launch."""
     from rag import build_services, ensure_corpus, load_settings
@@ -187,13 +211,15 @@ def serve(config=None, host: str | None = None, port: int | None = None) -> int:
         print("Loading the models…", flush=True)
         warm_up(services)  # the first question must not wait ~15 s for the LLM to load
         print(f"{len(services.store.articles())} articles, {services.store.count()} passages: ready.", flush=True)
-        demo = build_app(services)
+        host, port = host or settings.ui.host, port or settings.ui.port
+        writes = writes_allowed(settings, host, auth)
+        demo = build_app(services, writes=writes)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    host, port = host or settings.ui.host, port or settings.ui.port
-    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
-        print(f"warning: listening on {host} without a password; set RAG_UI__AUTH_USER and RAG_UI__AUTH_PASSWORD", file=sys.stderr)
+    if not writes:
+        print(f"warning: listening on {host} without a password, so the UI is read-only (no uploads or removals); "
+              "set RAG_UI__AUTH_USER and RAG_UI__AUTH_PASSWORD to manage articles in it", file=sys.stderr)
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, **launch_options(settings))
     except OSError as exc:

@@ -67,6 +67,8 @@ def cmd_ingest(args) -> int:
         _print_json(report.to_dict())
     else:
         print(report.summary())
+        for where, note in report.notes:
+            print(f"  note {where}: {note}")
         for where, reason in report.skipped:
             print(f"  skipped {where}: {reason}")
     return 2 if report.skipped else 0

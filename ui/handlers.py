@@ -188,6 +188,7 @@ def upload_articles(services, files, progress=gr.Progress(track_tqdm=True)):
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         lines.insert(0, f"Ingested {len(staged)} file(s): {report.summary()}")
+        lines += [f"Note on {Path(where).name}: {note}" for where, note in report.notes]
         lines += [f"Skipped {Path(where).name}: {reason}" for where, reason in report.skipped]
     if refused:
         gr.Warning(refused[0])

@@ -2,6 +2,9 @@
 
 The collection name carries the embedder and chunking signature, and its metadata records
 them, so vectors made by one embedder are never searched with another's query vectors.
+Counts are always asked of Chroma, never kept in metadata: a counter written after a delete
+goes stale when the process is killed in between. An embedded folder is held by one process
+at a time (``vectorstore.lock``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from rag.chunking import join_chunks
 from rag.errors import StoreError, StoreMismatchError
 from rag.types import Chunk
+from vectorstore.lock import hold
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,10 @@ def make_client(url: str | None, path: Path):
                 ssl=parsed.scheme == "https", settings=chroma_settings,
             )
         path.mkdir(parents=True, exist_ok=True)
+        hold(path)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except StoreError:
+        raise
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; the user needs one line
         where = url or str(path)
         raise StoreError(f"cannot open the Chroma store at {where}: {str(exc)[:200]} (is the server running / the folder writable?)") from None
@@ -54,6 +61,7 @@ class ArticleState:
     article_hash: str
     stored_chunks: int
     expected_chunks: int
+    source: str = ""  # the resolved path of the file it came from ("" when stored before sources were recorded)
 
     @property
     def complete(self) -> bool:
@@ -70,14 +78,14 @@ class ChromaStore:
         self._collection = None
 
     # -- opening --------------------------------------------------------------------------
-    def sibling_collections(self, prefix: str) -> list[tuple[str, dict]]:
-        """Other collections of this store made with another embedder or chunking."""
+    def sibling_collections(self, prefix: str) -> list[tuple[str, dict, int]]:
+        """Other collections of this store made with another embedder or chunking: (name, metadata, chunks)."""
         out = []
         for col in self.client.list_collections():
             col_name = col if isinstance(col, str) else col.name
             if col_name.startswith(prefix + "-") and col_name != self.name:
-                meta = self.client.get_collection(col_name, embedding_function=None).metadata or {}
-                out.append((col_name, meta))
+                other = self.client.get_collection(col_name, embedding_function=None)
+                out.append((col_name, other.metadata or {}, other.count()))
         return out
 
     def exists(self) -> bool:
@@ -91,9 +99,9 @@ class ChromaStore:
         """Raise a clear error when the store only holds vectors of another embedder/chunking."""
         if self.exists():
             return
-        others = [o for o in self.sibling_collections(prefix) if o[1].get("chunks", 0)]
+        others = [o for o in self.sibling_collections(prefix) if o[2]]
         if others:
-            name, meta = others[0]
+            name, meta, _ = others[0]
             raise StoreMismatchError(
                 f"the store at {self.where} was built with embedder {meta.get('embedder', '?')} and chunking "
                 f"{meta.get('chunking', '?')}, but the settings ask for {self.embedder_signature} / {self.chunk_signature}; "
@@ -118,26 +126,28 @@ class ChromaStore:
         except Exception:  # noqa: BLE001 - older servers do not report it
             return 1000
 
-    def upsert(self, chunks: list[Chunk], vectors: np.ndarray, expected: dict[str, int]) -> None:
-        step = self.max_batch()
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray, expected: dict[str, int], sources: dict[str, str] | None = None) -> None:
+        """Write chunks; ``expected`` is each article's chunk count, ``sources`` its source file."""
+        step, sources = self.max_batch(), sources or {}
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
             self.collection.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + step].tolist(),
                 documents=[c.text for c in part],
-                metadatas=[{**c.metadata(), "n_chunks": expected[c.article_id]} for c in part],
+                metadatas=[{**c.metadata(), "n_chunks": expected[c.article_id], "source": sources.get(c.article_id, "")} for c in part],
             )
-        self._touch()
 
-    def _touch(self) -> None:
-        self.collection.modify(metadata={**(self.collection.metadata or {}), "chunks": self.collection.count()})
+    def record_source(self, article_id: str, source: str) -> None:
+        """Record that an article's file is now ``source`` (it moved, or was stored before sources were)."""
+        found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
+        if found:
+            self.collection.update(ids=found, metadatas=[{"source": source}] * len(found))
 
     def delete_article(self, article_id: str) -> int:
         found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
         if found:
             self.collection.delete(ids=found)
-            self._touch()
         return len(found)
 
     def reset(self) -> None:
@@ -172,7 +182,8 @@ class ChromaStore:
         for meta in self._all_metadata()[1]:
             stored.setdefault(meta["article_id"], []).append(meta)
         return {
-            aid: ArticleState(metas[0].get("article_hash", ""), len(metas), int(metas[0].get("n_chunks", len(metas))))
+            aid: ArticleState(metas[0].get("article_hash", ""), len(metas), int(metas[0].get("n_chunks", len(metas))),
+                              str(metas[0].get("source", "")))
             for aid, metas in stored.items()
         }
 
@@ -225,10 +236,12 @@ class ChromaStore:
         got = self.collection.query(
             query_embeddings=[vector.tolist()], n_results=min(n, total), include=["documents", "metadatas", "distances"]
         )
-        return [
+        found = [
             (Chunk.from_store(i, d, m), 1.0 - float(dist))
             for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         ]
+        # HNSW returns exactly tied neighbours (wire stories repeat sentences) in no fixed order: fix it
+        return sorted(found, key=lambda pair: (-round(pair[1], 6), pair[0].id))
 
 
 def open_store(url: str | None, path: Path, prefix: str, embedder_signature: str, chunk_signature: str) -> ChromaStore:
