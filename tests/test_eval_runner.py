@@ -56,7 +56,7 @@ def test_full_run_writes_a_well_formed_report(env):
     assert hybrid["summary"]["false_abstention"] == pytest.approx(sum(r["abstained"] for r in answerable) / len(answerable))
     assert hybrid["summary"]["abstain_recall"] == float(hybrid["rows"][3]["abstained"])
     assert hybrid["rows"][0]["citations"] and hybrid["summary"]["cit_recall_lex"] > 0.5
-    assert naive["summary"]["abstain_precision"] is None and naive["summary"]["cit_recall_lex"] == 0.0
+    assert naive["summary"]["abstain_precision"] is None and naive["summary"]["cit_recall_lex"] is None  # it cites nothing
     assert all(len(r["retrieved"]) == 2 for r in naive["rows"])  # llama-index's default top-k
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "| config | hit@1 | hit@3 | hit@5 | MRR@5 | nDCG@5 |" in md and "| naive |" in md

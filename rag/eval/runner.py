@@ -175,6 +175,8 @@ def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
     if out.abstained:
         return row
     row["language_ok"] = float(answer_language(out.text) == item.language)
+    if out.abstained is None:  # a system that cannot abstain (naive) does not cite either: no citation metric
+        return row
     if item.answerable:
         row["cites_gold"] = float(m.cites_gold([c["source"] for c in out.citations], gold))
     lexical = partial(lexical_supports, question=item.question)
