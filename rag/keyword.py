@@ -12,10 +12,10 @@ the whole corpus again. :class:`KeywordSync` keeps it in step with the store.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-import hashlib
 import threading
 from itertools import chain
 from pathlib import Path
@@ -25,6 +25,8 @@ import numpy as np
 
 from rag.text import STOPWORDS, words
 from rag.types import Chunk
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1  # of the saved file; another value is ignored (rebuilt)
 _CHUNK_FIELDS = ("id", "article_id", "n", "text", "start", "end", "title", "date", "url", "article_hash")

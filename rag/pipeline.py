@@ -14,9 +14,8 @@ from typing import Iterator
 from rag.conversation import previous_turn, retrieval_query
 from rag.errors import InputError
 from rag.legacy import validate_v1
-from rag.prompting import ABSTAIN_TEXT, build_messages
+from rag.prompting import build_messages
 from rag.text import detect_language
-from rag.translation import translate
 from rag.types import Answer, Passage
 from rag.validation import abstain, validate
 
@@ -54,20 +53,6 @@ def warm_up(services, llm: bool = True) -> None:
         with services.lock:
             for _ in services.llm.stream_chat(build_messages(WARM_UP_QUESTION, [], "fr"), 1):
                 pass
-
-
-def articles_language(passages: list[Passage]) -> str:
-    return detect_language(" ".join(p.chunk.text for p in passages[:2]))
-
-
-def translate_answer(answer: Answer, llm, messages: list[dict], max_tokens: int) -> None:
-    """The checked answer (in the articles' language) put into the question's; the checked text is kept as data."""
-    if answer.abstained:
-        answer.text = ABSTAIN_TEXT.get(answer.language, ABSTAIN_TEXT["en"])
-        return
-    translated = translate(llm, messages, answer.text, answer.language, max_tokens)
-    if translated:
-        answer.checked_text, answer.text = answer.text, translated
 
 
 def gate(answer: Answer, min_dense_score: float) -> bool:
@@ -118,15 +103,13 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     answer = Answer(question=question, text="", citations=[], passages=passages, abstained=False, language=language,
                     warnings=warnings)
     answer.retrieval_query, answer.follows = query, previous_turn(history)[0]
-    first_token_s, translate_s = None, None
+    first_token_s = None
     if not gate(answer, services.settings.retrieval.min_dense_score):
-        # Asked in another language than the articles: answer and check in theirs, then translate.
-        pivot = articles_language(passages) if cfg.translate_answers else language
         pieces: list[str] = []
         with services.lock:
             llm = services.llm
             messages, answer.passages, more = fit_messages(
-                llm, lambda shown: build_messages(question, shown, pivot, history, style=cfg.prompt, with_answer=cfg.followup_answer),
+                llm, lambda shown: build_messages(question, shown, language, history, style=cfg.prompt, with_answer=cfg.followup_answer),
                 passages, services.settings.llm.max_tokens)
             answer.warnings += more
             for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
@@ -135,21 +118,13 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
                 pieces.append(piece)
                 yield Event("token", token=piece)
             answer.prompt_tokens, answer.completion_tokens = llm.usage.prompt_tokens, llm.usage.completion_tokens
-            answer.language = pivot
-            (validate if cfg.checks == "v2" else validate_v1)(answer, "".join(pieces), cfg, services.embedder)
-            answer.language = language
-            if pivot != language:
-                translate_s = time.perf_counter()
-                translate_answer(answer, llm, messages, services.settings.llm.max_tokens)
-                translate_s = time.perf_counter() - translate_s
+        (validate if cfg.checks == "v2" else validate_v1)(answer, "".join(pieces), cfg, services.embedder)
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),
         "first_token_s": round(first_token_s, 3) if first_token_s is not None else None,
         "total_s": round(total_s, 3),
     }
-    if translate_s is not None:
-        answer.timings["translate_s"] = round(translate_s, 3)
     answer.model = services.model_info()
     yield Event("answer", answer=answer)
 

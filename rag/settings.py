@@ -141,21 +141,6 @@ class AnswerSettings(BaseModel):
     min_yes_no_question_coverage: float = Field(
         0.6, description="v2: ... when that sentence holds at least this share of the question's content words.",
     )
-    translate_answers: bool = Field(
-        False, description="A question in another language than the articles is answered in the articles' language, "
-        "checked there word by word, then translated (same conversation, so the passages are not read again). Off: on "
-        "the tune part the model answered English questions right 50% of the time in French against 62% in English.",
-    )
-    find_conflicts: bool = Field(
-        False, description="v2: look among the passages for sentences that report a kept claim's fact with other values "
-        "(time, number, colour) and quote them as sources that differ. Off: on the tune part it found 1 real disagreement "
-        "for 6 false ones (sentences about other events that share words and carry a date).",
-    )
-    min_conflict_topic: float = Field(
-        0.4, description="v2: a passage sentence reports the same thing as a kept claim, with other values (time, number, "
-        "colour), when it holds at least this share of the claim's and the question's other content words; the answer "
-        "then says that the sources differ and quotes it.",
-    )
     cross_lingual_check: bool = Field(
         True, description="v2: check claims in another language than the passages by names, numbers and embedding cosine.",
     )

@@ -298,17 +298,3 @@ def gives(text: str, kind: str, question: str = "") -> bool:
     if kind == "time":
         return any(w.isdigit() or w in _TIME_WORDS for w in new)
     return any(fold(n) not in asked for n in name_like_words(text))
-
-
-_COLOUR_WORDS = set("vert verts verte vertes jaune jaunes rouge rouges bleu bleus noir noirs blanc blancs gris fonce fonces "
-                    "clair clairs green yellow red blue black white grey gray dark light".split())
-_VALUE_KINDS = {"time": _TIME_WORDS, "colour": _COLOUR_WORDS, "number": _NUMBER_WORDS - {"un", "une", "one"}}
-
-
-def values(text: str) -> dict[str, set[str]]:
-    """The slot values a sentence states, by kind: numbers (digits or words), times (days, months,
-    parts of the day) and colours: what two reports of one fact can disagree on."""
-    folded = words(text)
-    out = {kind: {w for w in folded if w in vocabulary} for kind, vocabulary in _VALUE_KINDS.items()}
-    out["number"] |= numbers_in(text)
-    return {kind: found for kind, found in out.items() if found}

@@ -148,7 +148,6 @@ class Answer:
     claims: list[Claim] = field(default_factory=list)  # every sentence the model wrote, kept or dropped
     model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
     warnings: list[str] = field(default_factory=list)  # what was changed to answer at all (a cut question, left-out passages)
-    checked_text: str = ""  # the checked answer in the articles' language, when ``text`` is its translation
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -170,7 +169,6 @@ class Answer:
             "form": self.form,
             "claims": [c.to_dict() for c in self.claims],
             "model_text": self.model_text,
-            "checked_text": self.checked_text,
             "warnings": list(self.warnings),
         }
 

@@ -30,17 +30,11 @@ from rag.grounding import Grounder, Grounding, Matcher
 from rag.prompting import ABSTAIN_TEXT
 from rag.settings import AnswerSettings
 from rag.text import (
-    QUESTION_TYPE_WORDS,
     content_words, detect_language, expected_answer, fold, gives, marker_numbers, negated_words, numbers_in, question_form,
-    says_dont_know, split_sentences, strip_markers, values,
+    says_dont_know, split_sentences, strip_markers,
 )
 from rag.types import Answer, Citation, Claim, Span
 
-# Questions about whether the sources agree ("Les dépêches s'accordent-elles... ?"), and whether they differ.
-_AGREE = re.compile(r"\b(accord\w*|concord\w*|m[êe]mes?|same|agree\w*|consistent)\b", re.IGNORECASE)
-_DIFFER = re.compile(r"\b(contredi\w*|diverg\w*|diff[eè]r\w*|disagree\w*|contradict\w*)\b", re.IGNORECASE)
-_ABOUT_SOURCES = re.compile(r"\b(selon les (articles|sources|dépêches|médias)|les articles|according to (the )?(articles|sources|reports)"
-                            r"|across the articles|the articles|the reports)\b", re.IGNORECASE)
 # A leading yes/no word, in either language ("Oui.", "Non,", "Yes -", "No:").
 _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECASE)
 _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
@@ -214,48 +208,10 @@ class Checker:
         return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
                      kept=True, note="the passage sentence that decides the question, quoted", adds=1)
 
-    def comparable_values(self) -> set[str]:
-        """The kinds of value on which sources can differ for this question: the one it asks for
-        ('combien', 'quand'), or all of them when it asks about the sources themselves."""
-        question = self.answer.question
-        kind = expected_answer(question)
-        if kind in ("number", "time"):
-            return {kind}
-        if _AGREE.search(question) or _DIFFER.search(question) or _ABOUT_SOURCES.search(question):
-            return {"number", "time", "colour"}
-        return set()
-
-    def conflicts(self, kept: list[Claim]) -> list[Claim]:
-        """Passage sentences that report what a kept claim reports, with other values (a time, a number,
-        a colour): the sources differ, and the answer says so, quoting them."""
-        kinds = self.comparable_values()
-        if not self.cfg.find_conflicts or not kinds:
-            return []
-        found: list[Claim] = []
-        for claim in kept:
-            claim_values = {kind: v for kind, v in values(claim.text).items() if kind in kinds}
-            value_words = set().union(*claim_values.values()) if claim_values else set()
-            topic = (content_words(claim.text) | content_words(self.answer.question)) - value_words - QUESTION_TYPE_WORDS
-            best, best_share = None, self.cfg.min_conflict_topic
-            for window in self.grounder.windows:
-                if window.sentences > 1 or (claim.span and window.passage == claim.passage and window.start < claim.span.end
-                                               and claim.span.start < window.end):
-                    continue  # single sentences only, and not the claim's own
-                window_values = values(window.text)
-                differs = any(kind in window_values and window_values[kind] - found_values and found_values - window_values[kind]
-                              for kind, found_values in claim_values.items())
-                share = self.match.share(topic, window.words)
-                if differs and share >= best_share and all(window.text != f.span.text for f in found):
-                    best, best_share = window, share
-            if best is not None:
-                found.append(Claim(text=" ".join(best.text.split()), cited=[], passage=best.passage, kept=True, adds=1,
-                                   span=Span(best.start, best.end, best.text), note="a source that reports other values"))
-        return found
-
     def rebuild(self, polarity: bool | None, kept: list[Claim]) -> str:
         sentences = [f"{c.text.rstrip('.!?… ')} [{c.passage}]." for c in kept]
         language = self.answer.language if self.answer.language in ("fr", "en") else "en"
-        if self.answer.form == "disagreement" or self._disagree(kept):
+        if self._disagree(kept):
             self.answer.form = "disagreement"
             if not any(w in fold(" ".join(sentences)) for w in ("differ", "diverg")):
                 sentences.insert(0, DIFFER[language])
@@ -295,12 +251,6 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     if code := checker.answers_the_question(kept):
         return abstain(answer, code)
     polarity = checker.yes_no(polarity, kept) if checker.form == "yesno" else None
-    if differing := checker.conflicts(kept):
-        answer.claims += differing
-        kept += differing
-        answer.form = "disagreement"
-        if polarity is not None and (_AGREE.search(answer.question) or _DIFFER.search(answer.question)):
-            polarity = bool(_DIFFER.search(answer.question))  # "s'accordent-elles ?" -> non; "se contredisent-elles ?" -> oui
     answer.text = checker.rebuild(polarity, kept)
     answer.citations = citations(answer, kept)
     return answer
