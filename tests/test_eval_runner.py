@@ -101,3 +101,17 @@ def test_generate_drafts_reviewable_questions(env, monkeypatch):
     assert len(items) == 2  # the script alternates a good reply and one that is skipped
     assert all(i.synthetic and i.answerable and len(i.gold_sources) == 1 for i in items)
     assert items[0].question == "Où Kim a-t-il rencontré Poutine ?" and items[0].reference_answer == "À Vostotchny."
+
+
+def test_report_breaks_each_split_down_by_kind_and_language(env):
+    tmp, dataset = env
+    rows = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
+    rows[0]["split"], rows[1]["split"], rows[2]["split"], rows[3]["split"] = "test", "tune", "tune", "test"
+    dataset.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp / "out"
+    assert rag_eval("--dataset", str(dataset), "--preset", "hybrid", "--out", str(out), "-q") == 0
+    groups = json.loads((out / "report.json").read_text(encoding="utf-8"))["configs"][0]["groups"]
+    assert set(groups["kind (test)"]) == {"factoid", "unanswerable"} and set(groups["kind (tune)"]) == {"factoid", "followup"}
+    assert groups["language (tune)"]["en"]["questions"] == 1 and groups["kind (test)"]["factoid"]["questions"] == 1
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| kind (test): unanswerable | 1 |" in md

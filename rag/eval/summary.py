@@ -94,9 +94,16 @@ CLASS_KEYS = ("correct", "model_must_include", "false_abstention", "abstain_reca
 
 
 def group_summaries(rows: list[dict], retrieval_only: bool) -> dict[str, dict[str, dict]]:
-    """The summary of every split, kind of question and language on its own."""
+    """The summary of every split, kind of question and language on its own; with more than one split,
+    every kind and language within each split too ("kind (test)"), since the test part is the verdict."""
     out: dict[str, dict[str, dict]] = {}
     for field in GROUP_FIELDS:
         values = sorted({r[field] for r in rows if r.get(field)})
         out[field] = {v: summarize([r for r in rows if r.get(field) == v], retrieval_only) for v in values}
+    if len(out.get("split", {})) > 1:
+        for split in out["split"]:
+            part = [r for r in rows if r.get("split") == split]
+            for field in ("kind", "language"):
+                values = sorted({r[field] for r in part if r.get(field)})
+                out[f"{field} ({split})"] = {v: summarize([r for r in part if r.get(field) == v], retrieval_only) for v in values}
     return out
