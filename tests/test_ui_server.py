@@ -190,3 +190,36 @@ def test_writes_are_allowed_on_localhost_with_a_password_or_when_a_proxy_authent
     assert writes_allowed(settings, "127.0.0.1", None) and writes_allowed(settings, "0.0.0.0", ("u", "p"))
     assert not writes_allowed(settings, "0.0.0.0", None)
     assert writes_allowed(fake_settings(tmp_path, ui={"open_writes": True}), "0.0.0.0", None)
+
+
+def test_serve_has_the_llm_read_the_system_prompt_before_it_says_ready(tmp_path, monkeypatch, capsys):
+    """The first question after "ready" must not pay for loading the LLM and reading the fixed prompt."""
+    import gradio as gr
+
+    import rag
+    from rag.prompting import build_messages
+
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: None)
+    for key, value in {"DATA_DIR": str(tmp_path / "data"), "LLM__BACKEND": "fake", "EMBEDDER__BACKEND": "hashing"}.items():
+        monkeypatch.setenv(f"RAG_{key}", value)
+    printed_before_llm = []
+    fake = None
+
+    def stream_chat(messages, max_tokens):
+        printed_before_llm.append(capsys.readouterr().out)
+        return type(fake).stream_chat(fake, messages, max_tokens)
+
+    real_services = rag.build_services
+
+    def services_with_spy(settings):
+        nonlocal fake
+        services = real_services(settings)
+        fake = services.llm
+        monkeypatch.setattr(fake, "stream_chat", stream_chat)
+        return services
+
+    monkeypatch.setattr(rag, "build_services", services_with_spy)
+    assert serve(None) == 0
+    assert len(fake.calls) == 1 and fake.calls[0][0] == build_messages("x", [], "fr")[0]  # the cached system prompt
+    assert "Loading the models" in printed_before_llm[0] and "ready" not in printed_before_llm[0]
+    assert "ready." in capsys.readouterr().out
