@@ -46,8 +46,10 @@ WARM_UP_QUESTION = "Qui a rencontré qui ?"
 
 
 def warm_up(services, llm: bool = True) -> None:
-    """Load the embedder, the keyword index and (with ``llm``) the LLM, and have the LLM read the
-    fixed system prompt once: the first question then costs what every later one does."""
+    """Load the language model of the detector, the embedder, the keyword index and (with ``llm``) the
+    LLM, and have the LLM read the fixed system prompt once: the first question then costs what every
+    later one does."""
+    detect_language(WARM_UP_QUESTION)
     services.retriever.retrieve(WARM_UP_QUESTION, k=1)
     if llm:
         with services.lock:

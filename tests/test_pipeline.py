@@ -100,3 +100,15 @@ def test_passages_are_left_out_rather_than_overflowing_the_context(make_services
     result = answer(services, "Où Kim Jong Un a-t-il rencontré Poutine ?")
     assert len(result.passages) < 10 and any("left out" in w for w in result.warnings)
     assert all(1 <= c.n <= len(result.passages) for c in result.citations)
+
+
+def test_warm_up_loads_what_the_first_question_would_otherwise_wait_for(seeded):
+    """Measured on `rag serve`: without the language detector in the warm-up, the first question's
+    retrieval took 1.16 s instead of 0.04 s."""
+    from rag import text
+    from rag.pipeline import warm_up
+
+    text._identifier.cache_clear()
+    warm_up(seeded)
+    assert text._identifier.cache_info().currsize == 1
+    assert len(seeded.llm.calls) == 1  # the system prompt, read once
