@@ -144,7 +144,7 @@ class Grounder:
         question_match = Matcher(self.cfg, cognates=True)  # 'Putin' in the question, 'Poutine' in the answer
         words = content_words(text)
         new = {w for w in words if not question_match.found(w, self.asked)}
-        names = {fold(n) for n in name_like_words(text)} - {w for w in self.asked}
+        names = {fold(n) for n in name_like_words(text)} - self.asked
         names = {n for n in names if not question_match.found(n, self.asked)}
         numbers = numbers_in(text)
         cosines = self._cosines(text) if cross_lingual and self.cfg.min_cross_lingual_cosine > 0 else None
@@ -152,7 +152,7 @@ class Grounder:
         for i, window in enumerate(self.windows):
             vocabulary = window.words | window.names
             coverage, new_coverage = match.share(words, vocabulary), match.share(new, vocabulary)
-            names_found = Matcher(self.cfg, cognates=True).share(names, vocabulary)
+            names_found = question_match.share(names, vocabulary)
             numbers_ok = numbers <= window.numbers
             cosine = float(cosines[i]) if cosines is not None else None
             key = (numbers_ok, round(min(coverage, new_coverage, names_found), 3), round(coverage, 3), cosine or 0.0,

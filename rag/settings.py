@@ -112,8 +112,8 @@ class AnswerSettings(BaseModel):
         0.5, description="v2: ... and at least this share of the words it adds to the question (the answer itself).",
     )
     min_name_match: float = Field(
-        0.5, description="v2, answer in another language than the passages: share of its new names (spelling variants "
-        "allowed) found in the window.",
+        0.5, description="v2: a claim is kept only when its window holds at least this share of the names it adds to the "
+        "question (spelling variants allowed: 'Putin'~'Poutine'), in either language.",
     )
     min_cross_lingual_coverage: float = Field(
         0.0, description="v2, claim in another language than the passages: share of its words found in the window as "
