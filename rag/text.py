@@ -47,7 +47,7 @@ STOPWORDS = frozenset(
 # Words of a question that name the kind of answer, not its subject ("Quel jour...", "What is the name..."):
 # the passage that answers holds "mardi" or "Kozlov", not "jour" or "nom".
 QUESTION_TYPE_WORDS = frozenset(
-    "jour date annee heure lieu endroit ville pays nom appelle moyen facon maniere raison raisons source sources "
+    "jour date annee heure moment journee lieu endroit ville pays nom appelle moyen facon maniere raison raisons source sources "
     "day year time place city country name way reason kind type according selon article articles".split()
 )
 
@@ -298,3 +298,37 @@ def gives(text: str, kind: str, question: str = "") -> bool:
     if kind == "time":
         return any(w.isdigit() or w in _TIME_WORDS for w in new)
     return any(fold(n) not in asked for n in name_like_words(text))
+
+
+# -- questions about what each article says ---------------------------------------------------------
+
+# "Les articles s'accordent-ils...", "Do the articles agree?", "selon les articles": a question about the sources
+# themselves, which no single passage answers. Checked on the tune part's question wording (8 of its 17 disagreement
+# questions, none of another class).
+_COMPARE = re.compile(
+    r"s['’]accord|concord|diverg|contredi|\bagree|\bdisagree|\bdiffer\b|contradict|\bconsistent\b"
+    r"|\b(selon|d['’]après)\s+les\s+(articles|dépêches|sources)\b|\b(according\s+to|across)\s+the\s+(articles|reports|sources)\b"
+    r"|^\s*les\s+(articles|dépêches|sources)\b[^?]*-(ils|elles)\b|^\s*do\s+the\s+(articles|reports|sources)\b",
+    re.IGNORECASE,
+)
+# Words of such a question that speak of the sources, not of the facts: left out when looking for what each says.
+_COMPARE_STEMS = ("accord", "concord", "diverg", "contredi", "agree", "disagree", "differ", "contradict", "consistent",
+                  "article", "depeche", "source", "report", "ils", "elles")
+# An answer's sentence that only judges the sources ("Les articles s'accordent sur...", "The articles agree"):
+# no passage can state it.
+_AGREEMENT_CLAIM = re.compile(r"s['’]accord|concord|\bagree|\bcoincid|\bconsistent\b", re.IGNORECASE)
+
+
+def asks_to_compare(question: str) -> bool:
+    """Whether the question asks what the articles say against each other ('s'accordent-ils', 'do the articles agree')."""
+    return bool(_COMPARE.search(question))
+
+
+def compared_facts(question: str) -> set[str]:
+    """The question's content words about the facts, without those about the sources or the kind of answer."""
+    return {w for w in content_words(question) - QUESTION_TYPE_WORDS if not w.startswith(_COMPARE_STEMS)}
+
+
+def judges_agreement(claim: str) -> bool:
+    """'Les articles s'accordent sur...', 'The articles agree on this distance': a judgement no passage states."""
+    return bool(_AGREEMENT_CLAIM.search(claim))

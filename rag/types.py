@@ -144,7 +144,7 @@ class Answer:
     follows: str = ""  # for a follow-up, the previous question (what its pronouns point to)
     abstain_reason: str = ""  # in plain words, for the user
     abstain_code: str = ""  # the same as data: off_topic, declined, unsupported, off_question, ...
-    form: str = "answer"  # answer | yes_no | disagreement | abstained
+    form: str = "answer"  # answer | yes_no | disagreement | each_article | abstained
     claims: list[Claim] = field(default_factory=list)  # every sentence the model wrote, kept or dropped
     model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
     warnings: list[str] = field(default_factory=list)  # what was changed to answer at all (a cut question, left-out passages)

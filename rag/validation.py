@@ -26,12 +26,12 @@ from __future__ import annotations
 import re
 
 from rag.citations import POINTER_WORDS, clean_markers
-from rag.grounding import Grounder, Grounding, Matcher
+from rag.grounding import Grounder, Grounding, Matcher, Window
 from rag.prompting import ABSTAIN_TEXT
 from rag.settings import AnswerSettings
 from rag.text import (
-    content_words, detect_language, expected_answer, fold, gives, marker_numbers, negated_words, numbers_in, question_form,
-    says_dont_know, split_sentences, strip_markers,
+    asks_to_compare, compared_facts, content_words, detect_language, expected_answer, fold, gives, judges_agreement,
+    marker_numbers, negated_words, numbers_in, question_form, says_dont_know, split_sentences, strip_markers,
 )
 from rag.types import Answer, Citation, Claim, Span
 
@@ -40,6 +40,7 @@ _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECA
 _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
 YES_NO_WORD = {("fr", True): "Oui.", ("fr", False): "Non.", ("en", True): "Yes.", ("en", False): "No."}
 DIFFER = {"fr": "Les sources diffèrent :", "en": "The sources differ:"}
+EACH_ARTICLE = {"fr": "Ce que dit chaque article :", "en": "What each article says:"}
 # "passage 2", "l'extrait [3]", "Passage 1 describes...": a citation written out in words.
 _WRITTEN_CITATION = re.compile(r"\b(?:in\s+|dans\s+le\s+|le\s+|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*[,;–—(]\s*")
@@ -105,6 +106,7 @@ class Checker:
         passages_text = " ".join(p.chunk.text for p in answer.passages)
         self.passage_language = detect_language(passages_text) if passages_text.strip() else answer.language
         self.form = question_form(answer.question, detect_language(answer.question))
+        self.compares = cfg.compare_articles and asks_to_compare(answer.question)
 
     def crosses(self, text: str) -> bool:
         return self.cfg.cross_lingual_check and detect_language(text) != self.passage_language
@@ -146,6 +148,9 @@ class Checker:
         return g, ok, why
 
     def check(self, claim: Claim) -> Claim:
+        if self.compares and judges_agreement(claim.text):
+            claim.kept, claim.note = False, "a verdict on whether the articles agree, which no passage states"
+            return claim
         g, ok, why = self._ground(claim.text, claim.cited)
         if not ok and self.cfg.prune_clauses:
             for head, tail in _shorter(claim.text):
@@ -208,9 +213,33 @@ class Checker:
         return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
                      kept=True, note="the passage sentence that decides the question, quoted", adds=1)
 
+    def article(self, passage: int) -> str:
+        return self.answer.passages[passage - 1].chunk.article_id
+
+    def each_article(self, kept: list[Claim]) -> list[Claim]:
+        """A question about what the articles say against each other: for each article shown that no kept claim
+        cites, the window that speaks most of the question's facts, quoted. Not across languages: the quote would
+        be in another language than the question, and words do not match across languages."""
+        facts = compared_facts(self.answer.question)
+        if not facts or self.crosses(self.answer.question):
+            return []
+        cited = {self.article(c.passage) for c in kept}
+        best: dict[str, tuple[tuple[float, int], Window]] = {}
+        for window in self.grounder.windows:
+            article = self.article(window.passage)
+            key = (self.match.share(facts, window.words | window.names), -len(window.text))
+            if article not in cited and key[0] >= self.cfg.min_compare_coverage and key > best.get(article, ((0.0, 0), None))[0]:
+                best[article] = (key, window)
+        return [Claim(text=" ".join(w.text.split()), cited=[], passage=w.passage, span=Span(w.start, w.end, w.text), kept=True,
+                      note="what this article says of the question, quoted", adds=1)
+                for _, w in sorted(best.values(), key=lambda kw: kw[1].passage)]
+
     def rebuild(self, polarity: bool | None, kept: list[Claim]) -> str:
         sentences = [f"{c.text.rstrip('.!?… ')} [{c.passage}]." for c in kept]
         language = self.answer.language if self.answer.language in ("fr", "en") else "en"
+        if self.compares and len({self.article(c.passage) for c in kept}) > 1:
+            self.answer.form = "each_article"
+            return " ".join([EACH_ARTICLE[language]] + sentences)
         if self._disagree(kept):
             self.answer.form = "disagreement"
             if not any(w in fold(" ".join(sentences)) for w in ("differ", "diverg")):
@@ -241,7 +270,11 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     polarity, claims = (None, []) if declined else split_claims(text)
     answer.claims = [checker.check(c) for c in claims]
     kept = [c for c in answer.claims if c.kept]
-    if not kept and (evidence := checker.evidence_for_question()):
+    if checker.compares:
+        quotes = checker.each_article(kept)
+        answer.claims += quotes
+        kept += quotes
+    elif not kept and (evidence := checker.evidence_for_question()):
         answer.claims.append(evidence)
         kept = [evidence]
     if not kept:
@@ -250,7 +283,7 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
         return abstain(answer, "unsupported", "; ".join(f"{c.text[:60]}: {c.note}" for c in answer.claims[:2]))
     if code := checker.answers_the_question(kept):
         return abstain(answer, code)
-    polarity = checker.yes_no(polarity, kept) if checker.form == "yesno" else None
+    polarity = checker.yes_no(polarity, kept) if checker.form == "yesno" and not checker.compares else None
     answer.text = checker.rebuild(polarity, kept)
     answer.citations = citations(answer, kept)
     return answer

@@ -133,6 +133,29 @@ def test_figures_from_two_articles_that_differ_are_announced_as_such():
     assert result.text.startswith("Les sources diffèrent") and "[1]" in result.text and "[2]" in result.text
 
 
+def test_a_question_on_whether_the_articles_agree_gets_each_articles_sentence_not_the_models_verdict():
+    question = "Les dépêches s'accordent-elles sur le moment de la journée où Kim Jong Un a quitté Pyongyang dimanche ?"
+    result = check(question, "Oui. Les dépêches s'accordent sur le moment où Kim Jong Un a quitté Pyongyang dimanche [1].",
+                   DEPART_000, DEPART_001, SUMMIT, articles=("000", "001", "003"))
+    assert not result.abstained and result.form == "each_article"
+    assert "soir" in result.text and "après-midi" in result.text and not result.text.startswith("Oui")
+    assert "[1]" in result.text and "[2]" in result.text and "[3]" not in result.text  # the summit passage says nothing of it
+    assert [c.kept for c in result.claims][0] is False and "agree" in result.claims[0].note
+    assert [c.n for c in result.citations] == [1, 2]
+
+
+def test_the_model_declining_a_comparison_still_gets_what_each_article_says():
+    result = check("Les articles s'accordent-ils sur le moment où Kim a quitté Pyongyang dimanche ?", "Je ne sais pas.",
+                   DEPART_000, DEPART_001, articles=("000", "001"))
+    assert not result.abstained and result.form == "each_article" and "soir" in result.text and "après-midi" in result.text
+
+
+def test_a_comparison_the_articles_do_not_speak_of_is_still_an_abstention():
+    result = check("Les articles s'accordent-ils sur le prix du billet de train ?", "Je ne sais pas.",
+                   SUMMIT, MEETING, articles=("000", "002"))
+    assert result.abstained and result.abstain_code == "declined"
+
+
 # -- abstention stays --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("reply", ["Je ne sais pas.", "I don't know.", "", "Les passages ne précisent pas le nom du conducteur."])

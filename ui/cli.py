@@ -110,6 +110,8 @@ def _print_sources(answer) -> None:
         print(f"\n(abstained: {answer.abstain_reason})")
     elif answer.form == "disagreement":
         print("  (the sources differ: each is cited)")
+    elif answer.form == "each_article":
+        print("  (what each article says, quoted: compare them)")
     for claim in answer.claims:
         if not claim.kept:
             print(f"  left out (not stated in the articles): {claim.text} [{claim.note}]")

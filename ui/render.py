@@ -59,6 +59,8 @@ def answer_html(answer: Answer, turn: int) -> str:
 def _form_badge(answer: Answer) -> str:
     if answer.form == "disagreement":
         return '<span class="badge badge-differ">Sources differ</span> '
+    if answer.form == "each_article":
+        return '<span class="badge badge-differ">Each article quoted: compare them</span> '
     return ""
 
 
