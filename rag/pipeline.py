@@ -110,9 +110,11 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
         pieces: list[str] = []
         with services.lock:
             llm = services.llm
-            messages, answer.passages, more = fit_messages(
-                llm, lambda shown: build_messages(question, shown, language, history, style=cfg.prompt, with_answer=cfg.followup_answer),
-                passages, services.settings.llm.max_tokens)
+            def build(shown: list[Passage]) -> list[dict]:
+                return build_messages(question, shown, language, history, style=cfg.prompt, with_answer=cfg.followup_answer,
+                                      best_last=cfg.passages_best_last, question_first=cfg.question_first)
+
+            messages, answer.passages, more = fit_messages(llm, build, passages, services.settings.llm.max_tokens)
             answer.warnings += more
             for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
                 if first_token_s is None:

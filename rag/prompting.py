@@ -67,12 +67,15 @@ ABSTAIN_TEXT = {
 }
 
 
-def format_passages(passages: list[Passage]) -> str:
-    return "\n\n".join(f"[{i}] {' '.join(p.chunk.text.split())}" for i, p in enumerate(passages, start=1))
+def format_passages(passages: list[Passage], best_last: bool = False) -> str:
+    """The passages numbered in rank order ([1] the best); with ``best_last`` shown from the last to [1], next to the question."""
+    numbered = [f"[{i}] {' '.join(p.chunk.text.split())}" for i, p in enumerate(passages, start=1)]
+    return "\n\n".join(reversed(numbered) if best_last else numbered)
 
 
 def build_messages(question: str, passages: list[Passage], language: str, history: list[dict] | None = None,
-                   style: str = "v2", with_answer: bool = True) -> list[dict]:
+                   style: str = "v2", with_answer: bool = True, best_last: bool = False,
+                   question_first: bool = False) -> list[dict]:
     """The chat messages for one question: the fixed system prompt first, then what varies."""
     from rag.conversation import previous_turn
 
@@ -85,5 +88,6 @@ def build_messages(question: str, passages: list[Passage], language: str, histor
         context = f"Previous question: {previous}\n" if previous else ""
         if previous_answer and with_answer:
             context += f"Previous answer: {previous_answer}\n"
-        user = f"Passages:\n{format_passages(passages)}\n\n{context}Question: {question}\n{line}"
+        before = f"Question: {question}\n\n" if question_first else ""
+        user = f"{before}Passages:\n{format_passages(passages, best_last)}\n\n{context}Question: {question}\n{line}"
     return [{"role": "system", "content": SYSTEM_PROMPTS[style]}, {"role": "user", "content": user}]

@@ -96,6 +96,14 @@ class AnswerSettings(BaseModel):
         "v2", description="v2: every claim grounded in one passage window, re-attributed, unsupported ones dropped, "
         "yes/no from the evidence; v1: the first release's checks (one supported sentence, else abstain).",
     )
+    passages_best_last: bool = Field(
+        False, description="v2: show the passages from the last-ranked to [1], so the best one stands next to the question "
+        "(numbers unchanged).",
+    )
+    question_first: bool = Field(
+        False, description="v2: the question also comes before the passages, so the model reads them knowing what is asked "
+        "(about 20 more prompt tokens).",
+    )
     max_question_chars: int = Field(
         1000, description="A longer question is cut there (with a warning in the answer): a news question is a sentence or "
         "two, and the prompt must fit the model's context (llm.n_ctx) with the passages and the answer.",

@@ -1,0 +1,27 @@
+"""The prompt's layout: what varies comes after the fixed system prompt, in the order the settings ask for."""
+
+from __future__ import annotations
+
+from rag.prompting import SYSTEM_V2, build_messages
+from rag.types import Chunk, Passage
+
+
+def _passages(*texts: str) -> list[Passage]:
+    return [Passage(Chunk(id=f"a:{i}", article_id="a", n=i, text=t, start=0, end=len(t)), 1.0, i + 1) for i, t in enumerate(texts)]
+
+
+def test_passages_come_in_rank_order_after_the_system_prompt_and_before_the_question():
+    system, user = build_messages("Qui ?", _passages("Premier.", "Second."), "fr")
+    assert system == {"role": "system", "content": SYSTEM_V2}
+    assert user["content"].index("[1] Premier.") < user["content"].index("[2] Second.") < user["content"].index("Question: Qui ?")
+
+
+def test_best_last_shows_the_best_passage_next_to_the_question_with_the_same_numbers():
+    user = build_messages("Qui ?", _passages("Premier.", "Second."), "fr", best_last=True)[1]["content"]
+    assert user.index("[2] Second.") < user.index("[1] Premier.") < user.index("Question: Qui ?")
+
+
+def test_question_first_asks_before_and_after_the_passages():
+    user = build_messages("Qui ?", _passages("Premier."), "fr", question_first=True)[1]["content"]
+    assert user.startswith("Question: Qui ?") and user.count("Question: Qui ?") == 2
+    assert user.index("[1] Premier.") < user.rindex("Question: Qui ?")
