@@ -308,7 +308,7 @@ def gives(text: str, kind: str, question: str = "") -> bool:
 _COMPARE = re.compile(
     r"s['’]accord|concord|diverg|contredi|\bagree|\bdisagree|\bdiffer\b|contradict|\bconsistent\b"
     r"|\b(selon|d['’]après)\s+les\s+(articles|dépêches|sources)\b|\b(according\s+to|across)\s+the\s+(articles|reports|sources)\b"
-    r"|^\s*les\s+(articles|dépêches|sources)\b[^?]*-(ils|elles)\b|^\s*do\s+the\s+(articles|reports|sources)\b",
+    r"|(^|[,;:]\s*)les\s+(articles|dépêches|sources)\b[^?,]*-(ils|elles)\b|(^|[,;:]\s*)do\s+the\s+(articles|reports|sources)\b",
     re.IGNORECASE,
 )
 # Words of such a question that speak of the sources, not of the facts: left out when looking for what each says.

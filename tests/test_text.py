@@ -99,3 +99,15 @@ def test_expected_answer_kinds_and_what_gives_them():
 def test_sentences_end_at_line_breaks():
     assert split_sentences("Première visite depuis 2019\nParti dimanche soir de Pyongyang.") == [
         "Première visite depuis 2019", "Parti dimanche soir de Pyongyang."]
+
+
+def test_a_question_on_what_the_articles_say_against_each_other_is_told_from_one_that_merely_names_them():
+    from rag.text import asks_to_compare, compared_facts
+
+    assert asks_to_compare("Les dépêches s'accordent-elles sur le moment du départ ?")
+    assert asks_to_compare("Avant le sommet, les articles laissaient-ils entendre que la rencontre aurait lieu à Vladivostok ?")
+    assert asks_to_compare("How far is Vladivostok from Pyongyang? Do the articles agree?")
+    assert not asks_to_compare("Qui est le porte-parole du Kremlin cité dans les articles ?")
+    assert not asks_to_compare("Quelles rencontres antérieures les articles mentionnent-ils ?")
+    assert not asks_to_compare("Who said the summit would take place in a different setting?")
+    assert compared_facts("Les dépêches s'accordent-elles sur le moment de la journée du départ ?") == {"depart"}
