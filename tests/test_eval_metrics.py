@@ -130,8 +130,8 @@ def test_dataset_errors_name_file_and_line():
 
 def test_dev_set_loads():
     items = load_dataset(ROOT / "seeds" / "eval" / "dev.jsonl")
-    assert len(items) == 242
-    assert sum(not i.answerable for i in items) == 38
+    assert len(items) == 302
+    assert sum(not i.answerable for i in items) == 50
     assert all(i.history for i in items if i.kind == "followup")
     test = [i for i in items if i.split == "test"]
     for kind in ("factoid", "yesno", "either_or", "two_part", "role", "followup", "disagreement", "unanswerable"):
