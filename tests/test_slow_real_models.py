@@ -89,3 +89,11 @@ def test_real_follow_up_resolves_the_pronoun_from_the_previous_turn(real):
     assert not result.abstained, result.abstain_reason
     assert "carabine" in fold(result.text)
     assert all(s.text in c.passage.chunk.text for c in result.citations for s in c.support)  # grounding offsets are real
+
+
+def test_real_question_on_whether_the_articles_agree_quotes_each_article(real):
+    result = answer(real, "Les dépêches s'accordent-elles sur le moment de la journée où Kim Jong Un a quitté Pyongyang dimanche ?")
+    assert not result.abstained, result.abstain_reason
+    assert result.form == "each_article" and not result.text.startswith(("Oui", "Non"))
+    assert "soir" in fold(result.text) and "apres-midi" in fold(result.text)
+    assert len({c.passage.chunk.article_id for c in result.citations}) > 1

@@ -236,3 +236,13 @@ def test_a_pruned_answer_lists_what_was_left_out_and_a_disagreement_has_its_badg
     assert "Vostotchny" in chat and "1 sentence of the model" in chat and "12 heures" in chat.split("<details")[1]
     final.form = "disagreement"
     assert "Sources differ" in render.answer_html(final, turn=1)
+
+
+def test_a_question_on_whether_the_articles_agree_shows_each_articles_sentence_with_its_badge(make_services):
+    services = make_services(script=["Oui. Les articles s'accordent sur le moment du départ [1]."])
+    ingest(services, [SEEDS], progress=False)
+    final = answer(services, "Les dépêches s'accordent-elles sur le moment de la journée où Kim Jong Un a quitté Pyongyang dimanche ?")
+    chat = render.answer_html(final, turn=1)
+    assert final.form == "each_article" and "Each article quoted" in chat
+    assert "sur le moment du départ" in chat.split("<details")[1]  # the model's verdict: left out, listed
+    assert len({c.passage.chunk.article_id for c in final.citations}) > 1
