@@ -40,6 +40,7 @@ _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECA
 _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
 YES_NO_WORD = {("fr", True): "Oui.", ("fr", False): "Non.", ("en", True): "Yes.", ("en", False): "No."}
 DIFFER = {"fr": "Les sources diffèrent :", "en": "The sources differ:"}
+EVIDENCE_NOTE = "the passage sentence that decides the question, quoted"
 EACH_ARTICLE = {"fr": "Ce que dit chaque article :", "en": "What each article says:"}
 # "passage 2", "l'extrait [3]", "Passage 1 describes...": a citation written out in words.
 _WRITTEN_CITATION = re.compile(r"\b(?:in\s+|dans\s+le\s+|le\s+|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
@@ -195,8 +196,11 @@ class Checker:
         window_neg = any(self.match.found(w, asked) for w in negated_words(span))
         return window_neg == question_neg
 
-    def yes_no(self, model_polarity: bool | None, kept: list[Claim]) -> bool | None:
-        """Yes or no, from the evidence when it is in the question's language, else the model's."""
+    def yes_no(self, model_polarity: bool | None, kept: list[Claim], quoted: bool = False) -> bool | None:
+        """Yes or no: the model's word when it wrote one, its sentence was kept and ``yes_no_model_first``; else
+        from the evidence when it is in the question's language, else the model's."""
+        if model_polarity is not None and self.cfg.yes_no_model_first and not quoted:
+            return model_polarity
         if self.crosses(self.answer.question) or not kept:
             return model_polarity
         return self.polarity(kept[0].span.text)
@@ -211,7 +215,7 @@ class Checker:
             return None
         text = " ".join(g.window.text.split())
         return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
-                     kept=True, note="the passage sentence that decides the question, quoted", adds=1)
+                     kept=True, note=EVIDENCE_NOTE, adds=1)
 
     def article(self, passage: int) -> str:
         return self.answer.passages[passage - 1].chunk.article_id
@@ -277,13 +281,14 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     elif not kept and (evidence := checker.evidence_for_question()):
         answer.claims.append(evidence)
         kept = [evidence]
+    quoted = bool(kept) and kept[0].note == EVIDENCE_NOTE
     if not kept:
         if declined:
             return abstain(answer, "declined")
         return abstain(answer, "unsupported", "; ".join(f"{c.text[:60]}: {c.note}" for c in answer.claims[:2]))
     if code := checker.answers_the_question(kept):
         return abstain(answer, code)
-    polarity = checker.yes_no(polarity, kept) if checker.form == "yesno" and not checker.compares else None
+    polarity = checker.yes_no(polarity, kept, quoted) if checker.form == "yesno" and not checker.compares else None
     answer.text = checker.rebuild(polarity, kept)
     answer.citations = citations(answer, kept)
     return answer

@@ -75,6 +75,15 @@ def test_a_yes_no_answer_takes_the_polarity_its_passage_states():
     assert wrong.abstained or wrong.text.startswith("Non")
 
 
+def test_a_right_no_is_kept_when_the_passage_negates_in_words_the_cues_miss():
+    visit = ("La visite du dirigeant nord-coréen en Russie « se poursuit encore quelques jours », a précisé D. Peskov, "
+             "sans donner plus de détails sur le programme.")
+    result = check("Dmitri Peskov a-t-il détaillé le programme de la suite de la visite de Kim Jong Un en Russie ?",
+                   "Non. La visite du dirigeant nord-coréen en Russie « se poursuit encore quelques jours », a précisé "
+                   "D. Peskov, sans donner plus de détails sur le programme. [1]", visit)
+    assert not result.abstained and result.text.startswith("Non.")
+
+
 def test_a_yes_no_word_in_the_wrong_language_is_written_in_the_questions():
     result = check("Had Moscow given the date of the meeting?", "Non. Moscou n'a précisé ni la date ni le lieu [1].",
                    SUMMIT, language="en")
