@@ -40,7 +40,6 @@ _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECA
 _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
 YES_NO_WORD = {("fr", True): "Oui.", ("fr", False): "Non.", ("en", True): "Yes.", ("en", False): "No."}
 DIFFER = {"fr": "Les sources diffèrent :", "en": "The sources differ:"}
-EVIDENCE_NOTE = "the passage sentence that decides the question, quoted"
 EACH_ARTICLE = {"fr": "Ce que dit chaque article :", "en": "What each article says:"}
 # "passage 2", "l'extrait [3]", "Passage 1 describes...": a citation written out in words.
 _WRITTEN_CITATION = re.compile(r"\b(?:in\s+|dans\s+le\s+|le\s+|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
@@ -215,7 +214,7 @@ class Checker:
             return None
         text = " ".join(g.window.text.split())
         return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
-                     kept=True, note=EVIDENCE_NOTE, adds=1)
+                     kept=True, note="the passage sentence that decides the question, quoted", adds=1)
 
     def article(self, passage: int) -> str:
         return self.answer.passages[passage - 1].chunk.article_id
@@ -259,8 +258,7 @@ class Checker:
             return False
         by_article: dict[str, set[str]] = {}
         for claim in kept:
-            article = self.answer.passages[claim.passage - 1].chunk.article_id
-            by_article.setdefault(article, set()).update(numbers_in(claim.text))
+            by_article.setdefault(self.article(claim.passage), set()).update(numbers_in(claim.text))
         values = [v for v in by_article.values() if v]
         return len(values) > 1 and len({frozenset(v) for v in values}) > 1
 
@@ -274,14 +272,14 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     polarity, claims = (None, []) if declined else split_claims(text)
     answer.claims = [checker.check(c) for c in claims]
     kept = [c for c in answer.claims if c.kept]
+    quoted = False  # the deciding passage sentence stands in for the model's
     if checker.compares:
         quotes = checker.each_article(kept)
         answer.claims += quotes
         kept += quotes
     elif not kept and (evidence := checker.evidence_for_question()):
         answer.claims.append(evidence)
-        kept = [evidence]
-    quoted = bool(kept) and kept[0].note == EVIDENCE_NOTE
+        kept, quoted = [evidence], True
     if not kept:
         if declined:
             return abstain(answer, "declined")
