@@ -14,7 +14,7 @@ from typing import Iterator
 from rag.conversation import previous_turn, retrieval_query
 from rag.errors import InputError
 from rag.legacy import validate_v1
-from rag.prompting import build_messages
+from rag.prompting import build_messages, second_try_messages
 from rag.text import detect_language
 from rag.types import Answer, Passage
 from rag.validation import abstain, validate
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Event:
-    kind: str  # "passages" | "token" | "answer"
+    kind: str  # "passages" | "token" | "retry" (the tokens so far were not kept: a second answer follows) | "answer"
     passages: list[Passage] | None = None
     token: str = ""
     answer: Answer | None = None
@@ -75,21 +75,53 @@ def fit_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     return cut, [f"the question was {len(question)} characters long: only its first {len(cut)} were used"]
 
 
+def prompt_size(llm, messages: list[dict]) -> int:
+    return sum(llm.count_tokens(m["content"]) + 8 for m in messages)  # + the chat template's markers
+
+
 def fit_messages(llm, build, passages: list[Passage], max_tokens: int) -> tuple[list[dict], list[Passage], list[str]]:
     """The prompt for the most passages (in rank order) that leaves room for the answer in the model's context."""
-    def size(messages: list[dict]) -> int:
-        return sum(llm.count_tokens(m["content"]) + 8 for m in messages)  # + the chat template's markers
-
     shown = list(passages)
     messages = build(shown)
-    while len(shown) > 1 and size(messages) + max_tokens > llm.n_ctx:
+    while len(shown) > 1 and prompt_size(llm, messages) + max_tokens > llm.n_ctx:
         shown = shown[:-1]
         messages = build(shown)
-    if size(messages) + max_tokens > llm.n_ctx:
+    if prompt_size(llm, messages) + max_tokens > llm.n_ctx:
         raise InputError(f"the question and its passages do not fit in the model's context ({llm.n_ctx} tokens): "
                          "ask a shorter question, or raise RAG_LLM__N_CTX")
     dropped = len(passages) - len(shown)
     return messages, shown, [f"{dropped} passage(s) left out to fit the model's context"] if dropped else []
+
+
+def _count_usage(answer: Answer, llm) -> None:
+    answer.prompt_tokens += llm.usage.prompt_tokens
+    answer.completion_tokens += llm.usage.completion_tokens
+
+
+def _second_try(services, first: Answer, messages: list[dict], language: str) -> Iterator[Event]:
+    """Ask once more, for the passage's own words (answer.second_try); the new answer is checked the same way
+    and replaces the abstention only if it passes. Returns the answer to keep."""
+    cfg = services.settings.answer
+    retry = second_try_messages(messages, language)
+    if prompt_size(services.llm, retry) + services.settings.llm.max_tokens > services.llm.n_ctx:
+        return first
+    yield Event("retry")
+    second = Answer(question=first.question, text="", citations=[], passages=first.passages, abstained=False,
+                    language=first.language, warnings=list(first.warnings), retrieval_query=first.retrieval_query,
+                    follows=first.follows, prompt_tokens=first.prompt_tokens, completion_tokens=first.completion_tokens)
+    pieces: list[str] = []
+    for piece in services.llm.stream_chat(retry, services.settings.llm.max_tokens):
+        pieces.append(piece)
+        yield Event("token", token=piece)
+    _count_usage(second, services.llm)
+    validate(second, "".join(pieces), cfg, services.embedder)
+    if second.abstained:
+        first.prompt_tokens, first.completion_tokens = second.prompt_tokens, second.completion_tokens
+        first.warnings.append(f"asked a second time, the model's answer was not kept either ({second.abstain_reason})")
+        return first
+    second.first_try = first.model_text
+    second.warnings.append(f"second answer: the first was not kept ({first.abstain_reason})")
+    return second
 
 
 def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Iterator[Event]:
@@ -107,7 +139,7 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     answer.retrieval_query, answer.follows = query, previous_turn(history)[0]
     first_token_s = None
     if not gate(answer, services.settings.retrieval.min_dense_score):
-        pieces: list[str] = []
+        check = validate if cfg.checks == "v2" else validate_v1
         with services.lock:
             llm = services.llm
             def build(shown: list[Passage]) -> list[dict]:
@@ -116,13 +148,16 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
 
             messages, answer.passages, more = fit_messages(llm, build, passages, services.settings.llm.max_tokens)
             answer.warnings += more
+            pieces: list[str] = []
             for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
                 if first_token_s is None:
                     first_token_s = time.perf_counter() - started
                 pieces.append(piece)
                 yield Event("token", token=piece)
-            answer.prompt_tokens, answer.completion_tokens = llm.usage.prompt_tokens, llm.usage.completion_tokens
-        (validate if cfg.checks == "v2" else validate_v1)(answer, "".join(pieces), cfg, services.embedder)
+            _count_usage(answer, llm)
+            check(answer, "".join(pieces), cfg, services.embedder)
+            if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try:
+                answer = yield from _second_try(services, answer, messages, language)
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),

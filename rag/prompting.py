@@ -91,3 +91,20 @@ def build_messages(question: str, passages: list[Passage], language: str, histor
         before = f"Question: {question}\n\n" if question_first else ""
         user = f"{before}Passages:\n{format_passages(passages, best_last)}\n\n{context}Question: {question}\n{line}"
     return [{"role": "system", "content": SYSTEM_PROMPTS[style]}, {"role": "user", "content": user}]
+
+
+# The instruction of a second try (answer.second_try), when the checks did not keep the first answer: a
+# fresh prompt, not a reply in the same conversation (the 1.5B model only repeats its first answer when
+# told it was wrong), asking for the passage's own words. It replaces the last line of the first prompt, so
+# llama.cpp reads only these few tokens: the system prompt and the passages are its cached prefix.
+SECOND_TRY = {
+    "fr": "Recopie mot pour mot la phrase du passage qui répond à cette question, suivie du numéro du passage comme [2].",
+    "en": "Answer in English with what the passage that answers this question says, followed by the passage's number like [2].",
+}
+
+
+def second_try_messages(messages: list[dict], language: str) -> list[dict]:
+    """The first prompt with its last line (the language line) replaced by the second try's instruction."""
+    *head, user = messages
+    kept = user["content"].rsplit("\n", 1)[0]
+    return [*head, {"role": "user", "content": f"{kept}\n{SECOND_TRY.get(language, SECOND_TRY['en'])}"}]

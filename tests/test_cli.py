@@ -36,6 +36,16 @@ def test_ask_json_contract(env, capsys):
         assert {"n", "source", "title", "date", "text", "score"} <= set(c)
 
 
+def test_ask_says_when_it_asks_the_model_a_second_time(env, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_LLM__FAKE_SCRIPT", json.dumps(["Poutine a offert un cadeau à Kim [1].",
+                                                           "Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]."]))
+    monkeypatch.setenv("RAG_ANSWER__SECOND_TRY", '["restated"]')
+    assert main(["ask", "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("un cadeau à Kim") < out.index("asking the model again") < out.index("un gant")
+    assert "second answer: the first was not kept" in out
+
+
 def test_questions_file_prints_one_object_per_line(env, tmp_path, capsys):
     qfile = tmp_path / "q.txt"
     qfile.write_text("Où est Vostotchny ?\n\nWho met Kim?\n", encoding="utf-8")

@@ -115,3 +115,29 @@ def test_report_breaks_each_split_down_by_kind_and_language(env):
     assert groups["language (tune)"]["en"]["questions"] == 1 and groups["kind (test)"]["factoid"]["questions"] == 1
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "| kind (test): unanswerable | 1 |" in md
+
+
+def test_replay_rechecks_stored_answers_under_other_settings(env):
+    tmp, dataset = env
+    assert rag_eval("--dataset", str(dataset), "--preset", "hybrid", "--out", str(tmp / "full"), "-q") == 0
+    report_path = tmp / "full" / "report.json"
+    stored = json.loads(report_path.read_text(encoding="utf-8"))["configs"][0]["rows"]
+    assert not stored[0]["abstained"]  # the scripted model quotes passage [1]: kept
+
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--out", str(tmp / "same"), "-q") == 0
+    same = json.loads((tmp / "same" / "report.json").read_text(encoding="utf-8"))["configs"][0]
+    assert same["name"] == "hybrid (replayed)"
+    assert [r["answer"] for r in same["rows"]] == [r["answer"] for r in stored]
+
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--set", "answer.min_claim_coverage=1.01",
+                    "--out", str(tmp / "strict"), "-q") == 0
+    strict = json.loads((tmp / "strict" / "report.json").read_text(encoding="utf-8"))["configs"][0]
+    assert strict["rows"][0]["abstained"] and strict["rows"][0]["abstain_code"] == "unsupported"
+
+    # a kept second try cannot be replayed without the model: the first text is checked again
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    report["configs"][0]["rows"][0]["first_try"] = "Je ne sais pas."
+    report_path.write_text(json.dumps(report), encoding="utf-8")
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--out", str(tmp / "first"), "-q") == 0
+    first = json.loads((tmp / "first" / "report.json").read_text(encoding="utf-8"))["configs"][0]
+    assert first["rows"][0]["abstained"] and first["rows"][0]["abstain_code"] == "declined"

@@ -112,3 +112,52 @@ def test_warm_up_loads_what_the_first_question_would_otherwise_wait_for(seeded):
     warm_up(seeded)
     assert text._identifier.cache_info().currsize == 1
     assert len(seeded.llm.calls) == 1  # the system prompt, read once
+
+
+QUESTION_GIFT = "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale"
+RESTATED = "Poutine a offert un cadeau à Kim [1]."
+SUPPORTED = "Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]."
+
+
+def _second_try_services(make_services, script, codes=("restated", "unsupported")):
+    from rag import ingest
+    from conftest import SEEDS
+
+    services = make_services(script=script, answer={"second_try": list(codes)})
+    ingest(services, [SEEDS], progress=False)
+    return services
+
+
+def test_second_try_replaces_an_abstention_when_its_answer_passes(make_services):
+    services = _second_try_services(make_services, [RESTATED, SUPPORTED])
+    events = list(stream_answer(services, QUESTION_GIFT))
+    result = events[-1].answer
+    assert not result.abstained and "gant" in result.text and result.citations
+    assert result.first_try == RESTATED and result.model_text == SUPPORTED
+    assert any("second answer" in w for w in result.warnings)
+    kinds = [e.kind for e in events]
+    assert kinds.count("retry") == 1 and kinds.index("retry") < len(kinds) - 2  # its tokens follow
+    first, retry = services.llm.calls
+    assert retry[0] == first[0] and len(retry) == 2  # a fresh prompt, not a reply to the first answer
+    head = first[1]["content"].rsplit("\n", 1)[0]  # system prompt, passages and question: llama.cpp's cached prefix
+    assert retry[1]["content"].startswith(head) and retry[1]["content"].endswith("comme [2].")
+    assert RESTATED not in retry[1]["content"]
+
+
+def test_second_try_that_fails_too_keeps_the_first_abstention(make_services):
+    services = _second_try_services(make_services, [RESTATED, "Le conducteur s'appelle Ivan Petrov [1]."])
+    result = answer(services, QUESTION_GIFT)
+    assert result.abstained and result.abstain_code == "restated" and result.first_try == ""
+    assert len(services.llm.calls) == 2 and any("not kept either" in w for w in result.warnings)
+
+
+def test_no_second_try_for_reasons_not_listed(make_services):
+    services = _second_try_services(make_services, [RESTATED, SUPPORTED], codes=("unsupported",))
+    result = answer(services, QUESTION_GIFT)
+    assert result.abstained and result.abstain_code == "restated" and len(services.llm.calls) == 1
+
+
+def test_no_second_try_by_default(make_services):
+    services = _scripted(make_services, RESTATED)
+    result = answer(services, QUESTION_GIFT)
+    assert result.abstained and len(services.llm.calls) == 1

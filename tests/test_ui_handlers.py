@@ -246,3 +246,16 @@ def test_a_question_on_whether_the_articles_agree_shows_each_articles_sentence_w
     assert final.form == "each_article" and "Each article quoted" in chat
     assert "sur le moment du départ" in chat.split("<details")[1]  # the model's verdict: left out, listed
     assert len({c.passage.chunk.article_id for c in final.citations}) > 1
+
+
+def test_a_second_try_clears_the_first_streamed_answer(make_services):
+    services = make_services(script=["Poutine a offert un cadeau à Kim [1].",
+                                     "Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]."],
+                             answer={"second_try": ["restated"]})
+    ingest(services, [SEEDS], progress=False)
+    outputs = run(handlers.respond(services, "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale", [], 4))
+    shown = [o[0][-1]["content"] for o in outputs]
+    again = next(i for i, html in enumerate(shown) if "asking the model again" in html)
+    assert any("un cadeau à Kim" in html for html in shown[:again])
+    assert not any("un cadeau à Kim" in html for html in shown[again:])  # the first answer is gone
+    assert "gant" in shown[-1] and "second answer" in shown[-1]

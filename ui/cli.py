@@ -135,6 +135,8 @@ def cmd_ask(args) -> int:
         for event in stream_answer(services, question, history=history, k=args.k):
             if event.kind == "token" and not args.json:
                 print(event.token, end="", flush=True)
+            elif event.kind == "retry" and not args.json:
+                print("\n  (not supported by the passages: asking the model again)\n", flush=True)
             elif event.kind == "answer":
                 final = event.answer
         if args.json:

@@ -56,6 +56,9 @@ def respond(services, question: str, turns: list[Answer], k: float):
                 texts = article_texts(services, event.passages)
                 panel = render.sources_html(turn, event.passages, None, texts)
                 yield [*head, _assistant(render.working_html(len(event.passages)))], panel, turns, ""
+            elif event.kind == "retry":
+                pieces = []
+                yield [*head, _assistant(render.working_html(None, second_try=True))], gr.skip(), turns, ""
             elif event.kind == "token":
                 pieces.append(event.token)
                 yield [*head, _assistant(render.streaming_html("".join(pieces), turn))], gr.skip(), turns, ""

@@ -82,8 +82,11 @@ def streaming_html(partial: str, turn: int) -> str:
     return f'<div class="answer streaming">{link_markers(partial, turn)}<span class="cursor">▍</span></div>'
 
 
-def working_html(found: int | None) -> str:
-    """Shown before the first token: the search, then the prompt being read."""
+def working_html(found: int | None, second_try: bool = False) -> str:
+    """Shown before the first token: the search, then the prompt being read; or, when the first answer was not
+    kept, that a second one is coming."""
+    if second_try:
+        return '<div class="working">⏳ The first answer was not supported by the passages; asking the model again…</div>'
     if found is None:
         return '<div class="working">⏳ Searching the articles…</div>'
     return f'<div class="working">⏳ Found {found} passage{"s" if found != 1 else ""}; the model is reading them…</div>'

@@ -4,7 +4,8 @@ Generating an answer costs seconds on a laptop; checking one costs milliseconds.
 stores, per question, the model's raw text and the passages it was given; replaying it under
 other answer settings (``--set``, ``--sweep``) measures a validation rule or a threshold over
 the whole set in seconds. What depends on the prompt or the model is not replayed: a change
-there needs a full run.
+there needs a full run. So is a second try (``answer.second_try``): the model's first text is
+checked, as if the second try were off.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class ReplaySystem:
                         follows=previous_turn(item.history)[0])
         if not gate(answer, cfg.retrieval.min_dense_score) and row.get("model_text"):
             check = validate if cfg.answer.checks == "v2" else validate_v1
-            check(answer, row["model_text"], cfg.answer, self.services.embedder)
+            check(answer, row.get("first_try") or row["model_text"], cfg.answer, self.services.embedder)
         out = pipeline_outcome(answer, self.rank(item))
         out.prompt_tokens, out.completion_tokens = row.get("prompt_tokens", 0), row.get("completion_tokens", 0)
         self.judge.prepare(out.cited)
