@@ -98,11 +98,11 @@ def _count_usage(answer: Answer, llm) -> None:
     answer.completion_tokens += llm.usage.completion_tokens
 
 
-def _second_try(services, first: Answer, messages: list[dict], language: str) -> Iterator[Event]:
+def _second_try(services, first: Answer, messages: list[dict]) -> Iterator[Event]:
     """Ask once more, for the passage's own words (answer.second_try); the new answer is checked the same way
     and replaces the abstention only if it passes. Returns the answer to keep."""
     cfg = services.settings.answer
-    retry = second_try_messages(messages, language)
+    retry = second_try_messages(messages, first.language)
     if prompt_size(services.llm, retry) + services.settings.llm.max_tokens > services.llm.n_ctx:
         return first
     yield Event("retry")
@@ -140,6 +140,7 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     first_token_s = None
     if not gate(answer, services.settings.retrieval.min_dense_score):
         check = validate if cfg.checks == "v2" else validate_v1
+        pieces: list[str] = []
         with services.lock:
             llm = services.llm
             def build(shown: list[Passage]) -> list[dict]:
@@ -148,16 +149,16 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
 
             messages, answer.passages, more = fit_messages(llm, build, passages, services.settings.llm.max_tokens)
             answer.warnings += more
-            pieces: list[str] = []
             for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
                 if first_token_s is None:
                     first_token_s = time.perf_counter() - started
                 pieces.append(piece)
                 yield Event("token", token=piece)
             _count_usage(answer, llm)
-            check(answer, "".join(pieces), cfg, services.embedder)
-            if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try:
-                answer = yield from _second_try(services, answer, messages, language)
+        check(answer, "".join(pieces), cfg, services.embedder)
+        if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try:
+            with services.lock:  # another question may have come in between: then its prompt is what llama.cpp holds
+                answer = yield from _second_try(services, answer, messages)
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),
