@@ -113,8 +113,7 @@ class AnswerSettings(BaseModel):
         "'il', 'elle', 'there'), not only the previous question.",
     )
     second_try: list[Literal["restated", "unsupported", "off_question", "wrong_kind", "declined"]] = Field(
-        [], description="v2: when the checks abstain for one of these reasons (abstain codes: restated, unsupported, "
-        "off_question, wrong_kind, declined), the model is asked once more, for the passage's own words, in a prompt that "
+        [], description="v2: when the checks abstain for one of these reasons (abstain codes), the model is asked once more, for the passage's own words, in a prompt that "
         "differs from the first only in its last line (llama.cpp reads only that line: about 0.6 s before its first "
         "token); the second answer is checked the same way and kept only if it passes. Off: on the 51 tune questions "
         "the default abstains on, it turned 3 abstentions into right answers ('unsupported' only) but answered 9 "

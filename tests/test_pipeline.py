@@ -161,3 +161,13 @@ def test_no_second_try_by_default(make_services):
     services = _scripted(make_services, RESTATED)
     result = answer(services, QUESTION_GIFT)
     assert result.abstained and len(services.llm.calls) == 1
+
+
+def test_second_try_setting_names_every_abstain_code_that_follows_the_model():
+    from typing import get_args
+
+    from rag.settings import AnswerSettings
+    from rag.validation import REASONS
+
+    (item,) = get_args(AnswerSettings.model_fields["second_try"].annotation)
+    assert set(get_args(item)) == set(REASONS) - {"off_topic"}  # off_topic abstains before the model is asked
