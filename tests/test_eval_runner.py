@@ -1,9 +1,11 @@
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from rag.errors import InputError
 from rag.eval.dataset import load_dataset
+from rag.eval.report import changes
 from ui.cli import build_parser
 
 A0, A4 = "000_31a72e92112284c7", "004_e36b65c31de3faa9"
@@ -133,6 +135,19 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
                     "--out", str(tmp / "strict"), "-q") == 0
     strict = json.loads((tmp / "strict" / "report.json").read_text(encoding="utf-8"))["configs"][0]
     assert strict["rows"][0]["abstained"] and strict["rows"][0]["abstain_code"] == "unsupported"
+
+    # a sweep's report lists the questions each value changes, and says when the checks dropped a right answer
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--sweep", "answer.min_claim_coverage=0.6,1.01",
+                    "--out", str(tmp / "sweep"), "-q") == 0
+    md = (tmp / "sweep" / "report.md").read_text(encoding="utf-8")
+    section = md.split("## Questions that change from hybrid (replayed) min_claim_coverage=0.6 to hybrid (replayed) "
+                       "min_claim_coverage=1.01\n", 1)[1].split("\n## ", 1)[0]
+    assert "- **t1** (factoid, fr) right (answered) → wrong (unsupported): Où se trouve" in section
+    assert "- **t4** (unanswerable, fr) wrong (answered) → right (unsupported)" in section  # what the stricter value buys
+    first = json.loads((tmp / "sweep" / "report.json").read_text(encoding="utf-8"))["configs"][0]
+    same_config = SimpleNamespace(name="x", rows=first["rows"])
+    assert changes(same_config, same_config) == ["- none"]  # nothing listed when no outcome changes
+    assert "the model's own text was right: the checks threw it away" in md.split("## Failures: hybrid (replayed) min_claim_coverage=1.01")[1]
 
     # a kept second try cannot be replayed without the model: the first text is checked again
     report = json.loads(report_path.read_text(encoding="utf-8"))

@@ -47,7 +47,8 @@ def failure_reasons(row: dict) -> list[str]:
     if metrics.get("correct") == 0.0 and row["answerable"] and not row.get("abstained"):
         reasons.append("wrong answer (must-include missing or must-not-include present)")
     if row.get("abstained") is True and row["answerable"]:
-        reasons.append(f"abstained on an answerable question ({row.get('abstain_reason', '')})")
+        dropped = "; the model's own text was right: the checks threw it away" if metrics.get("model_must_include") else ""
+        reasons.append(f"abstained on an answerable question ({row.get('abstain_reason', '')}){dropped}")
     if row.get("abstained") is False and not row["answerable"]:
         reasons.append("answered an unanswerable question")
     return reasons
@@ -68,6 +69,25 @@ def _failure_lines(result) -> list[str]:
     return lines or ["- none"]
 
 
+def outcome(row: dict) -> str:
+    """A question's result in two words, as the comparison of configurations shows it."""
+    if "error" in row:
+        return "error"
+    right = "right" if row.get("metrics", {}).get("correct") else "wrong"
+    return f"{right} ({row.get('abstain_code')})" if row.get("abstained") else f"{right} (answered)"
+
+
+def changes(first, other) -> list[str]:
+    """The questions whose outcome differs between two configurations: what a lever or a threshold buys and costs."""
+    before = {row["id"]: row for row in first.rows}
+    lines = []
+    for row in other.rows:
+        old = before.get(row["id"])
+        if old is not None and outcome(old) != outcome(row):
+            lines.append(f"- **{row['id']}** ({row['kind']}, {row['language']}) {outcome(old)} → {outcome(row)}: {row['question']}")
+    return lines or ["- none"]
+
+
 def markdown(results, meta: dict) -> str:
     retrieval_only = meta["mode"] == "retrieval-only"
     lines = [
@@ -82,6 +102,9 @@ def markdown(results, meta: dict) -> str:
                   "n.a.: not defined (the naive baseline cannot abstain).", "",
                   "## Per class, language and split", "", *class_tables(results)]
     lines += ["## Speed", "", *table(results, SPEED_KEYS + ("errors",)), "", "![metrics](metrics.png)", "", "![latency](latency.png)", ""]
+    if not retrieval_only:
+        for other in results[1:]:
+            lines += [f"## Questions that change from {results[0].name} to {other.name}", "", *changes(results[0], other), ""]
     for r in results:
         lines += [f"## Failures: {r.name}", "", *[f"> {n}" for n in r.notes], *_failure_lines(r), ""]
     return "\n".join(lines)
