@@ -43,8 +43,13 @@ RECORD = st.fixed_dictionaries({}, optional={
 })
 
 
+# Every example gets its own folder, all under one root that is removed when the run ends
+# (hypothesis runs hundreds of examples; a folder each under /tmp piled up to thousands).
+_ROOT = tempfile.TemporaryDirectory(prefix="rag-prop-")
+
+
 def _folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="rag-prop-"))
+    return Path(tempfile.mkdtemp(dir=_ROOT.name))
 
 
 def _is_good_record(record) -> bool:
