@@ -130,8 +130,9 @@ def test_dataset_errors_name_file_and_line():
 
 def test_dev_set_loads():
     items = load_dataset(ROOT / "seeds" / "eval" / "dev.jsonl")
-    assert len(items) == 302
-    assert sum(not i.answerable for i in items) == 50
+    assert len(items) == 352
+    assert sum(not i.answerable for i in items) == 57
+    assert len({i.id for i in items}) == len(items)
     assert all(i.history for i in items if i.kind == "followup")
     test = [i for i in items if i.split == "test"]
     for kind in ("factoid", "yesno", "either_or", "two_part", "role", "followup", "disagreement", "unanswerable"):
