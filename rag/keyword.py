@@ -109,6 +109,11 @@ class KeywordIndex:
         i = self._vocab.get(token)
         return i is not None and bool(self._present[i])
 
+    def knows(self, word: str) -> bool:
+        """Whether some chunk holds ``word`` (after folding and stemming)."""
+        tokens = keyword_tokens(word, self._stemmer)
+        return bool(tokens) and all(self._known(t) for t in tokens)
+
     def coverage(self, query: str) -> float:
         """Share of the query's keywords that occur in the corpus at all."""
         tokens = keyword_tokens(query, self._stemmer)

@@ -50,6 +50,7 @@ def warm_up(services, llm: bool = True) -> None:
     LLM, and have the LLM read the fixed system prompt once: the first question then costs what every
     later one does."""
     detect_language(WARM_UP_QUESTION)
+    services.retriever.warm_up()
     services.retriever.retrieve(WARM_UP_QUESTION, k=1)
     if llm:
         with services.lock:
@@ -129,8 +130,8 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     question, warnings = fit_question(question, services.settings.answer.max_question_chars)
     language = detect_language(question)
     cfg = services.settings.answer
-    query = retrieval_query(question, history, cfg.followup_answer)
-    passages = services.retriever.retrieve(query, k=k)
+    query = services.retriever.expanded(retrieval_query(question, history, cfg.followup_answer))
+    passages = services.retriever.retrieve(query, k=k, expand=False)
     retrieve_s = time.perf_counter() - started
     yield Event("passages", passages=passages)
 

@@ -9,6 +9,7 @@ from typing import Iterable
 import numpy as np
 
 from rag.embedding import Embedder
+from rag.expansion import QueryExpander
 from rag.keyword import KeywordIndex, KeywordSync
 from rag.settings import RetrievalSettings
 from rag.text import words
@@ -60,6 +61,8 @@ class Retriever:
         self.cfg = cfg
         self.reranker = reranker
         self._keywords = KeywordSync(store, cache_dir)
+        cache = cache_dir / f"expansion-{embedder.signature}.npz" if cache_dir is not None else None
+        self.expander = QueryExpander(embedder, cfg.expand_min_cosine, cfg.expand_vocabulary, cache)
 
     def keyword_index(self) -> KeywordIndex:
         """The BM25 index, brought up to date with the store (cheaply: see KeywordSync)."""
@@ -89,8 +92,22 @@ class Retriever:
         vectors = self.store.vectors([c.id for c in chunks])
         return [float(v @ query_vec) for v in vectors]
 
-    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+    def expanded(self, query: str) -> str:
+        """The query with the corpus words nearest to the words it does not share with the corpus (rag.expansion)."""
+        if self.cfg.expand_min_cosine > 1:
+            return query
+        return self.expander.expand(query, self.keyword_index())
+
+    def warm_up(self) -> None:
+        """Build the keyword index and embed the vocabulary for expansion now rather than on the first question."""
+        index = self.keyword_index()
+        if self.cfg.expand_min_cosine <= 1:
+            self.expander.prepare(index)
+
+    def retrieve(self, query: str, k: int | None = None, expand: bool = True) -> list[Passage]:
+        """The ``k`` passages for ``query`` (expanded first, unless the caller already did: ``expand=False``)."""
         k = k or self.cfg.k
+        query = self.expanded(query) if expand else query
         query_vec = self.embedder.embed_queries([query])[0]
         fused = self.candidates(query, query_vec)
         passages = [Passage(chunk=c, score=s) for c, s in fused]

@@ -140,7 +140,7 @@ class Answer:
     language: str
     timings: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
-    retrieval_query: str = ""  # what was searched: the question, with the previous turn for a follow-up
+    retrieval_query: str = ""  # what was searched: the question, with the previous turn for a follow-up, then the corpus words added (rag.expansion)
     follows: str = ""  # for a follow-up, the previous question (what its pronouns point to)
     abstain_reason: str = ""  # in plain words, for the user
     abstain_code: str = ""  # the same as data: off_topic, declined, unsupported, off_question, ...
