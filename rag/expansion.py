@@ -46,11 +46,12 @@ class QueryExpander:
         self._matrix = np.zeros((0, 0), np.float32)
         self._lock = threading.Lock()
 
-    def prepare(self, index: KeywordIndex) -> None:
-        """Embed the vocabulary of ``index`` (its words not embedded yet); a no-op for the index it was last given."""
+    def prepare(self, index: KeywordIndex) -> tuple[list[str], np.ndarray]:
+        """Embed the vocabulary of ``index`` (its words not embedded yet; nothing for the index it was last given),
+        and return it with its vectors, as one consistent pair (another thread may refresh them next)."""
         with self._lock:
             if self._for is index:
-                return
+                return self._vocabulary, self._matrix
             counts = Counter(w for chunk in index.chunks for w in set(words(chunk.text)) if expandable(w))
             vocabulary = sorted(w for w, _ in counts.most_common(self.max_vocabulary))
             new = [w for w in vocabulary if w not in self._vectors]
@@ -63,6 +64,7 @@ class QueryExpander:
             self._vocabulary = vocabulary
             self._matrix = np.stack([self._vectors[w] for w in vocabulary]) if vocabulary else np.zeros((0, 0), np.float32)
             self._for = index
+            return self._vocabulary, self._matrix
 
     def _load(self) -> dict[str, np.ndarray]:
         if self.cache_path is None:
@@ -95,12 +97,12 @@ class QueryExpander:
         unknown = list(dict.fromkeys(w for w in words(query) if expandable(w) and not index.knows(w)))
         if not unknown or not index.chunks:
             return []
-        self.prepare(index)
-        if not self._vocabulary:
+        vocabulary, matrix = self.prepare(index)
+        if not vocabulary:
             return []
-        scores = self.embedder.embed_queries(unknown) @ self._matrix.T
+        scores = self.embedder.embed_queries(unknown) @ matrix.T
         best = scores.argmax(axis=1)
-        return [self._vocabulary[j] for i, j in enumerate(best) if scores[i, j] >= self.min_cosine]
+        return [vocabulary[j] for i, j in enumerate(best) if scores[i, j] >= self.min_cosine]
 
     def expand(self, query: str, index: KeywordIndex) -> str:
         added = self.added_words(query, index)
