@@ -92,16 +92,17 @@ class Retriever:
         vectors = self.store.vectors([c.id for c in chunks])
         return [float(v @ query_vec) for v in vectors]
 
+    def _expanding(self) -> bool:
+        return self.cfg.expand_min_cosine <= 1  # a cosine never exceeds 1: above it, expansion is off
+
     def expanded(self, query: str) -> str:
         """The query with the corpus words nearest to the words it does not share with the corpus (rag.expansion)."""
-        if self.cfg.expand_min_cosine > 1:
-            return query
-        return self.expander.expand(query, self.keyword_index())
+        return self.expander.expand(query, self.keyword_index()) if self._expanding() else query
 
     def warm_up(self) -> None:
         """Build the keyword index and embed the vocabulary for expansion now rather than on the first question."""
         index = self.keyword_index()
-        if self.cfg.expand_min_cosine <= 1:
+        if self._expanding():
             self.expander.prepare(index)
 
     def retrieve(self, query: str, k: int | None = None, expand: bool = True) -> list[Passage]:

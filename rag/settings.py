@@ -64,8 +64,8 @@ class RetrievalSettings(BaseModel):
         "reading passages in another order). Above 1: off.",
     )
     expand_vocabulary: int = Field(
-        20000, description="Most corpus words (the most frequent) embedded for query expansion, once per process and "
-        "keyword index refresh (about 300 words/s on 2 cores).",
+        20000, description="Most corpus words (the most frequent) embedded for query expansion: once (about 300 words/s "
+        "on 2 cores), then only the words an ingest adds; the vectors are saved next to the keyword index.",
     )
     dedup_threshold: float = Field(
         0.6,
