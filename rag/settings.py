@@ -180,6 +180,11 @@ class AnswerSettings(BaseModel):
     cross_lingual_check: bool = Field(
         True, description="v2: check claims in another language than the passages by names, numbers and embedding cosine.",
     )
+    cross_lingual_polarity: bool = Field(
+        True, description="v2: a claim in another language than its passage is dropped when one of them negates what they "
+        "share and the other does not, the words matched as cognates ('Moscow announced the date' over 'Moscou n'a précisé "
+        "ni la date'), as claims in the passages' language always were.",
+    )
     compare_articles: bool = Field(
         True, description="v2, a question about what the articles say against each other ('s'accordent-ils', 'do the "
         "articles agree', 'selon les articles'): the answer quotes, for each article shown, the sentence that speaks most "

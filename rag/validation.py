@@ -126,6 +126,8 @@ class Checker:
                 return False, f"the passages hold {g.coverage:.0%} of its words (as cognates)"
             if (g.cosine or 0.0) < cfg.min_cross_lingual_cosine:
                 return False, f"meaning too far from the passages (cosine {g.cosine:.2f})"
+            if cfg.cross_lingual_polarity and self._opposite_polarity(g, Matcher(cfg, cognates=True)):
+                return False, "the passage states the opposite"
             return True, ""
         if g.coverage < cfg.min_claim_coverage:
             return False, f"the passages hold {g.coverage:.0%} of it"
@@ -135,11 +137,13 @@ class Checker:
             return False, "the passage states the opposite"
         return True, ""
 
-    def _opposite_polarity(self, g: Grounding) -> bool:
-        """'Le Kremlin a confirmé la date' grounded in 'Moscou n'a précisé ni la date': a negation on one side only."""
-        shared = {w for w in content_words(g.claim) if self.match.found(w, g.window.words)}
-        claim_neg = any(self.match.found(w, shared) for w in negated_words(g.claim))
-        window_neg = any(self.match.found(w, shared) for w in negated_words(g.window.text))
+    def _opposite_polarity(self, g: Grounding, match: Matcher | None = None) -> bool:
+        """'Le Kremlin a confirmé la date' grounded in 'Moscou n'a précisé ni la date': a negation on one side only.
+        Across languages ``match`` pairs cognates ('announced the date' shares 'date' with it)."""
+        match = match or self.match
+        shared = {w for w in content_words(g.claim) if match.found(w, g.window.words)}
+        claim_neg = any(match.found(w, shared) for w in negated_words(g.claim))
+        window_neg = any(match.found(w, shared) for w in negated_words(g.window.text))
         return claim_neg != window_neg
 
     def _ground(self, text: str, cited: list[int]) -> tuple[Grounding, bool, str]:

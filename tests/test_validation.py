@@ -90,6 +90,14 @@ def test_a_yes_no_word_in_the_wrong_language_is_written_in_the_questions():
     assert result.text.startswith("No.")
 
 
+def test_an_english_claim_that_its_french_passage_negates_is_not_kept():
+    question = "Had Moscow announced the date of the summit?"
+    wrong = check(question, "Yes. Moscow announced the date of the summit [1].", SUMMIT, language="en")
+    assert wrong.abstained and wrong.claims[0].note == "the passage states the opposite"
+    right = check(question, "No. Moscow did not give the date of the summit [1].", SUMMIT, language="en")
+    assert not right.abstained and right.text.startswith("No.")
+
+
 def test_an_either_or_answer_that_repeats_the_chosen_option_is_kept():
     result = check("Kim Jong Un est-il parti de Pyongyang en train ou en avion ?",
                    "Kim Jong Un est parti de Pyongyang à bord d'un train blindé [1].", DEPART_000)
