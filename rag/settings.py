@@ -177,6 +177,13 @@ class AnswerSettings(BaseModel):
     min_yes_no_question_coverage: float = Field(
         0.6, description="v2: ... when that sentence holds at least this share of the question's content words.",
     )
+    choice_from_evidence: bool = Field(
+        True, description="v2, choice question ('la mer du Japon ou la mer Jaune ?'): when the passage sentence that speaks "
+        "most of the question names one option only, that sentence is quoted, unless the model's kept answer chose that option.",
+    )
+    min_choice_question_coverage: float = Field(
+        0.5, description="v2: ... when that sentence holds at least this share of the question's other content words.",
+    )
     cross_lingual_check: bool = Field(
         True, description="v2: check claims in another language than the passages by names, numbers and embedding cosine.",
     )

@@ -265,6 +265,24 @@ def question_form(question: str, language: str) -> str:
     return "open"
 
 
+def choice_options(question: str, language: str, max_words: int = 3) -> tuple[set[str], set[str]] | None:
+    """The words that tell apart the two options of a choice question: 'désigne-t-elle la mer du Japon ou la mer
+    Jaune ?' -> ({japon}, {jaune}). The second option is what follows the last 'ou' ('or'), at most ``max_words``
+    content words; the first, as many content words before it. None when they cannot be told apart."""
+    language = language if language in _CHOICE else "en"
+    parts = _CHOICE[language].split(strip_markers(question).rstrip(" ?"))
+    if len(parts) < 2:
+        return None
+    def meaningful(text: str) -> list[str]:
+        return [w for w in words(text) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+    second = meaningful(parts[-1])
+    first = meaningful(" ".join(parts[:-1]))[-len(second):] if second else []
+    a, b = set(first) - set(second), set(second) - set(first)
+    if not a or not b or len(second) > max_words or b <= {"non", "pas", "not"}:  # 'prévu ou non ?' is a yes/no question
+        return None
+    return a, b
+
+
 # -- what kind of answer a question expects --------------------------------------------------------
 
 _EXPECTS = (

@@ -30,7 +30,8 @@ from rag.grounding import Grounder, Grounding, Matcher, Window
 from rag.prompting import ABSTAIN_TEXT
 from rag.settings import AnswerSettings
 from rag.text import (
-    asks_to_compare, compared_facts, content_words, detect_language, expected_answer, fold, gives, judges_agreement,
+    QUESTION_TYPE_WORDS,
+    asks_to_compare, choice_options, compared_facts, content_words, detect_language, expected_answer, fold, gives, judges_agreement,
     marker_numbers, negated_words, numbers_in, question_form, says_dont_know, split_sentences, strip_markers,
 )
 from rag.types import Answer, Citation, Claim, Span
@@ -208,6 +209,46 @@ class Checker:
             return model_polarity
         return self.polarity(kept[0].span.text)
 
+    def choice_evidence(self) -> tuple[Window, set[str], set[str]] | None:
+        """A choice question ('la mer du Japon ou la mer Jaune ?'): the window that speaks most of the question's
+        other words and names exactly one of the options, with the words of the option it names and of the other.
+        Not across languages (options cannot be matched), and not when equally close windows disagree."""
+        if self.form != "choice" or not self.cfg.choice_from_evidence or self.crosses(self.answer.question):
+            return None
+        options = choice_options(self.answer.question, detect_language(self.answer.question))
+        if options is None:
+            return None
+        frame = content_words(self.answer.question) - options[0] - options[1] - QUESTION_TYPE_WORDS
+        best: dict[float, dict[int, Window]] = {}
+        for window in self.grounder.windows:
+            vocabulary = window.words | window.names
+            named = [i for i, option in enumerate(options) if all(self.match.found(w, vocabulary) for w in option)]
+            if len(named) == 1:
+                best.setdefault(round(self.match.share(frame, vocabulary), 3), {}).setdefault(named[0], window)
+        if not best:
+            return None
+        coverage = max(best)
+        if coverage < self.cfg.min_choice_question_coverage or len(best[coverage]) > 1:
+            return None
+        (chosen, window), = best[coverage].items()
+        return window, options[chosen], options[1 - chosen]
+
+    def choose(self, kept: list[Claim]) -> tuple[list[Claim], bool]:
+        """The kept claims, or the passage sentence that decides a choice question quoted instead when they choose
+        no option or the other one; True when quoted."""
+        evidence = self.choice_evidence()
+        if evidence is None:
+            return kept, False
+        window, chosen, other = evidence
+        said = set().union(*(content_words(c.text) for c in kept)) if kept else set()
+        if kept and all(self.match.found(w, said) for w in chosen) and not all(self.match.found(w, said) for w in other):
+            return kept, False
+        for claim in kept:
+            claim.kept, claim.note = False, "chooses no option, or the other one, than the passage that decides"
+        return [Claim(text=" ".join(window.text.split()), cited=[], passage=window.passage,
+                      span=Span(window.start, window.end, window.text), kept=True,
+                      note="the passage sentence that decides between the options, quoted", adds=1)], True
+
     def evidence_for_question(self) -> Claim | None:
         """A yes/no question whose answer the model did not state: the window that states the question,
         or its negation, quoted as the answer's claim."""
@@ -284,6 +325,10 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     elif not kept and (evidence := checker.evidence_for_question()):
         answer.claims.append(evidence)
         kept, quoted = [evidence], True
+    elif checker.form == "choice":
+        kept, quoted = checker.choose(kept)
+        if quoted:
+            answer.claims += kept
     if not kept:
         if declined:
             return abstain(answer, "declined")

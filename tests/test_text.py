@@ -111,3 +111,14 @@ def test_a_question_on_what_the_articles_say_against_each_other_is_told_from_one
     assert not asks_to_compare("Quelles rencontres antérieures les articles mentionnent-ils ?")
     assert not asks_to_compare("Who said the summit would take place in a different setting?")
     assert compared_facts("Les dépêches s'accordent-elles sur le moment de la journée du départ ?") == {"depart"}
+
+
+def test_the_options_of_a_choice_question_are_the_words_that_tell_them_apart():
+    from rag.text import choice_options
+
+    assert choice_options("Désigne-t-elle la mer du Japon ou la mer Jaune ?", "fr") == ({"japon"}, {"jaune"})
+    assert choice_options("Est-il parti en train ou en avion ?", "fr") == ({"train"}, {"avion"})
+    assert choice_options("Did he travel by train or by plane?", "en") == ({"train"}, {"plane"})
+    assert choice_options("Qui a parlé ?", "fr") is None
+    assert choice_options("Est-ce prévu ou non ?", "fr") is None  # nothing to tell apart
+    assert choice_options("Est-il venu en train ou avec toute une délégation de ministres et de généraux ?", "fr") is None

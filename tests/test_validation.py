@@ -104,6 +104,36 @@ def test_an_either_or_answer_that_repeats_the_chosen_option_is_kept():
     assert not result.abstained and "train" in result.text
 
 
+MISSILE = ("Pendant que Kim Jong Un se trouve en Russie, la Corée du Nord a tiré mercredi « un missile balistique non identifié "
+           "en direction de la mer de l'Est », a déclaré l'état-major interarmées de Séoul, en employant le nom coréen de la mer "
+           "du Japon.")
+SEA = "La « mer de l'Est » vers laquelle le missile a été tiré désigne-t-elle la mer du Japon ou la mer Jaune ?"
+
+
+def test_a_choice_the_passage_decides_otherwise_is_replaced_by_the_deciding_sentence():
+    result = check(SEA, "La mer de l'Est désigne la mer Jaune [1].", SUMMIT, MISSILE)
+    assert not result.abstained and "mer du Japon [2]." in result.text and "Jaune" not in result.text
+    assert [c.kept for c in result.claims] == [False, True]
+
+
+def test_a_choice_question_the_model_only_echoed_gets_the_deciding_sentence():
+    result = check(SEA, f"{SEA} [2]", SUMMIT, MISSILE)
+    assert not result.abstained and "mer du Japon" in result.text
+
+
+def test_the_model_choosing_the_option_the_passage_names_keeps_its_own_answer():
+    result = check("Kim Jong Un est-il parti de Pyongyang en train ou en avion ?",
+                   "Kim Jong Un est parti de Pyongyang à bord d'un train blindé [1].", DEPART_000)
+    assert result.text == "Kim Jong Un est parti de Pyongyang à bord d'un train blindé [1]."
+
+
+def test_a_passage_naming_both_options_decides_nothing():
+    both = "Kim Jong Un a préféré le train à l'avion pour se rendre en Russie."
+    result = check("Kim Jong Un est-il allé en Russie en train ou en avion ?", "Kim Jong Un est allé en Russie en avion [1].", both)
+    assert "avion" in result.text or result.abstained
+    assert not any("decides between" in c.note for c in result.claims)
+
+
 # -- 3. one bad detail -----------------------------------------------------------------------------
 
 def test_an_unsupported_sentence_is_dropped_and_the_supported_one_kept():
