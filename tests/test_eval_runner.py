@@ -149,10 +149,17 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
     assert changes(same_config, same_config) == ["- none"]  # nothing listed when no outcome changes
     assert "the model's own text was right: the checks threw it away" in md.split("## Failures: hybrid (replayed) min_claim_coverage=1.01")[1]
 
-    # a kept second try cannot be replayed without the model: the first text is checked again
+    # a kept second try cannot be replayed without the model: the first text is checked again; a question the run's
+    # gate stopped stays stopped although its rounded cosine is now at the threshold; an empty text is declining
     report = json.loads(report_path.read_text(encoding="utf-8"))
     report["configs"][0]["rows"][0]["first_try"] = "Je ne sais pas."
+    gated, empty = report["configs"][0]["rows"][1], report["configs"][0]["rows"][2]
+    gated.update(model_text="", abstained=True, abstain_code="off_topic", abstain_reason="no passage is close (best cosine 0.80)",
+                 dense=[report["configs"][0]["settings"]["retrieval"]["min_dense_score"]] * len(gated["passages"]))
+    empty.update(model_text="", first_try=None)
     report_path.write_text(json.dumps(report), encoding="utf-8")
     assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--out", str(tmp / "first"), "-q") == 0
     first = json.loads((tmp / "first" / "report.json").read_text(encoding="utf-8"))["configs"][0]
     assert first["rows"][0]["abstained"] and first["rows"][0]["abstain_code"] == "declined"
+    assert first["rows"][1]["abstained"] and first["rows"][1]["abstain_code"] == "off_topic"
+    assert first["rows"][2]["abstained"] and first["rows"][2]["abstain_code"] == "declined"

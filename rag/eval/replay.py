@@ -70,7 +70,7 @@ class ReplaySystem:
         from rag.pipeline import gate
         from rag.conversation import previous_turn
         from rag.text import detect_language
-        from rag.validation import validate
+        from rag.validation import abstain, validate
 
         row, cfg = self._row(item), self.services.settings
         chunks = {c.id: c for c in self.services.store.chunks_of({cid.rsplit(":", 1)[0] for cid in row["passages"]})}
@@ -78,9 +78,13 @@ class ReplaySystem:
         answer = Answer(question=item.question, text="", citations=[], passages=passages, abstained=False,
                         language=detect_language(item.question), timings=dict(row["timings"]),
                         follows=previous_turn(item.history)[0])
-        if not gate(answer, cfg.retrieval.min_dense_score) and row.get("model_text"):
+        if gate(answer, cfg.retrieval.min_dense_score):
+            pass
+        elif row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded for the report
+            abstain(answer, "off_topic", row.get("abstain_reason", "").partition("(")[2].rstrip(")"))
+        else:  # an empty text is the model declining, as in the run
             check = validate if cfg.answer.checks == "v2" else validate_v1
-            check(answer, row.get("first_try") or row["model_text"], cfg.answer, self.services.embedder)
+            check(answer, row.get("first_try") or row.get("model_text") or "", cfg.answer, self.services.embedder)
         out = pipeline_outcome(answer, self.rank(item))
         out.prompt_tokens, out.completion_tokens = row.get("prompt_tokens", 0), row.get("completion_tokens", 0)
         self.judge.prepare(out.cited)
