@@ -97,3 +97,9 @@ def test_real_question_on_whether_the_articles_agree_quotes_each_article(real):
     assert result.form == "each_article" and not result.text.startswith(("Oui", "Non"))
     assert "soir" in fold(result.text) and "apres-midi" in fold(result.text)
     assert len({c.passage.chunk.article_id for c in result.citations}) > 1
+
+
+def test_real_choice_question_answered_with_the_option_the_passage_names(real):
+    result = answer(real, "La « mer de l'Est » vers laquelle le missile a été tiré désigne-t-elle la mer du Japon ou la mer Jaune ?")
+    assert not result.abstained, result.abstain_reason
+    assert "japon" in fold(result.text) and "jaune" not in fold(result.text)
