@@ -52,9 +52,13 @@ QUESTION_TYPE_WORDS = frozenset(
 )
 
 
+def content_word_list(text: str) -> list[str]:
+    """Folded words that carry meaning, in order: no stop words, no one- or two-letter words except numbers."""
+    return [w for w in words(strip_markers(text)) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+
+
 def content_words(text: str) -> set[str]:
-    """Folded words that carry meaning: no stop words, no one- or two-letter words except numbers."""
-    return {w for w in words(strip_markers(text)) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())}
+    return set(content_word_list(text))
 
 
 _NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*")
@@ -270,13 +274,11 @@ def choice_options(question: str, language: str, max_words: int = 3) -> tuple[se
     Jaune ?' -> ({japon}, {jaune}). The second option is what follows the last 'ou' ('or'), at most ``max_words``
     content words; the first, as many content words before it. None when they cannot be told apart."""
     language = language if language in _CHOICE else "en"
-    parts = _CHOICE[language].split(strip_markers(question).rstrip(" ?"))
+    parts = _CHOICE[language].split(question.rstrip(" ?"))
     if len(parts) < 2:
         return None
-    def meaningful(text: str) -> list[str]:
-        return [w for w in words(text) if w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
-    second = meaningful(parts[-1])
-    first = meaningful(" ".join(parts[:-1]))[-len(second):] if second else []
+    second = content_word_list(parts[-1])
+    first = content_word_list(" ".join(parts[:-1]))[-len(second):] if second else []
     a, b = set(first) - set(second), set(second) - set(first)
     if not a or not b or len(second) > max_words or b <= {"non", "pas", "not"}:  # 'prévu ou non ?' is a yes/no question
         return None

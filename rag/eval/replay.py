@@ -78,11 +78,10 @@ class ReplaySystem:
         answer = Answer(question=item.question, text="", citations=[], passages=passages, abstained=False,
                         language=detect_language(item.question), timings=dict(row["timings"]),
                         follows=previous_turn(item.history)[0])
-        if gate(answer, cfg.retrieval.min_dense_score):
-            pass
-        elif row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded for the report
+        gated = gate(answer, cfg.retrieval.min_dense_score)
+        if not gated and row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded
             abstain(answer, "off_topic", row.get("abstain_reason", "").partition("(")[2].rstrip(")"))
-        else:  # an empty text is the model declining, as in the run
+        elif not gated:  # an empty text is the model declining, as in the run
             check = validate if cfg.answer.checks == "v2" else validate_v1
             check(answer, row.get("first_try") or row.get("model_text") or "", cfg.answer, self.services.embedder)
         out = pipeline_outcome(answer, self.rank(item))
