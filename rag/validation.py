@@ -57,6 +57,12 @@ REASONS = {
 }
 
 
+def quote(window: Window, note: str) -> Claim:
+    """A passage window standing in for the model's words, as a kept claim."""
+    return Claim(text=" ".join(window.text.split()), cited=[], passage=window.passage,
+                 span=Span(window.start, window.end, window.text), kept=True, note=note, adds=1)
+
+
 def abstain(answer: Answer, code: str, detail: str = "") -> Answer:
     answer.abstained = True
     answer.abstain_code = code
@@ -106,7 +112,8 @@ class Checker:
         self.match = Matcher(cfg)
         passages_text = " ".join(p.chunk.text for p in answer.passages)
         self.passage_language = detect_language(passages_text) if passages_text.strip() else answer.language
-        self.form = question_form(answer.question, detect_language(answer.question))
+        self.question_language = detect_language(answer.question)
+        self.form = question_form(answer.question, self.question_language)
         self.compares = cfg.compare_articles and asks_to_compare(answer.question)
 
     def crosses(self, text: str) -> bool:
@@ -215,7 +222,7 @@ class Checker:
         Not across languages (options cannot be matched), and not when equally close windows disagree."""
         if self.form != "choice" or not self.cfg.choice_from_evidence or self.crosses(self.answer.question):
             return None
-        options = choice_options(self.answer.question, detect_language(self.answer.question))
+        options = choice_options(self.answer.question, self.question_language)
         if options is None:
             return None
         frame = content_words(self.answer.question) - options[0] - options[1] - QUESTION_TYPE_WORDS
@@ -245,9 +252,7 @@ class Checker:
             return kept, False
         for claim in kept:
             claim.kept, claim.note = False, "chooses no option, or the other one, than the passage that decides"
-        return [Claim(text=" ".join(window.text.split()), cited=[], passage=window.passage,
-                      span=Span(window.start, window.end, window.text), kept=True,
-                      note="the passage sentence that decides between the options, quoted", adds=1)], True
+        return [quote(window, "the passage sentence that decides between the options, quoted")], True
 
     def evidence_for_question(self) -> Claim | None:
         """A yes/no question whose answer the model did not state: the window that states the question,
@@ -257,9 +262,7 @@ class Checker:
         g = self.grounder.ground(self.answer.question)
         if g.window is None or not g.numbers_ok or g.coverage < self.cfg.min_yes_no_question_coverage:
             return None
-        text = " ".join(g.window.text.split())
-        return Claim(text=text, cited=[], passage=g.window.passage, span=Span(g.window.start, g.window.end, g.window.text),
-                     kept=True, note="the passage sentence that decides the question, quoted", adds=1)
+        return quote(g.window, "the passage sentence that decides the question, quoted")
 
     def article(self, passage: int) -> str:
         return self.answer.passages[passage - 1].chunk.article_id
@@ -278,9 +281,7 @@ class Checker:
             key = (self.match.share(facts, window.words | window.names), -len(window.text))
             if article not in cited and key[0] >= self.cfg.min_compare_coverage and key > best.get(article, ((0.0, 0), None))[0]:
                 best[article] = (key, window)
-        return [Claim(text=" ".join(w.text.split()), cited=[], passage=w.passage, span=Span(w.start, w.end, w.text), kept=True,
-                      note="what this article says of the question, quoted", adds=1)
-                for _, w in sorted(best.values(), key=lambda kw: kw[1].passage)]
+        return [quote(w, "what this article says of the question, quoted") for _, w in sorted(best.values(), key=lambda kw: kw[1].passage)]
 
     def rebuild(self, polarity: bool | None, kept: list[Claim]) -> str:
         sentences = [f"{c.text.rstrip('.!?… ')} [{c.passage}]." for c in kept]
