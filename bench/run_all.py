@@ -20,6 +20,7 @@ BENCHMARKS = {
     "search": "bench.search_latency",
     "keyword": "bench.keyword_refresh",
     "llm": "bench.llm_speed",
+    "prompt": "bench.prompt_speed",
     "e2e": "bench.end_to_end",
 }
 
@@ -31,6 +32,7 @@ def commands(args) -> dict[str, list[str]]:
         "search": ["--sizes", *map(str, args.sizes), "--runs", str(args.runs)],
         "keyword": ["--sizes", *map(str, [s for s in args.sizes if s <= 10000] or [1000])],
         "llm": ["--models", *args.models, "--prompts", str(args.prompts)],
+        "prompt": [],
         "e2e": ["--n", str(args.n), "--model", args.models[0]],
     }
     return {name: [sys.executable, "-m", BENCHMARKS[name], *(quick or extra[name])] for name in args.only}
