@@ -85,7 +85,7 @@ class LlamaCppLLM:
         # (half the cores); n_batch 512 reads the prompt 1.05x faster than 256. Prompt-lookup decoding
         # measured slower (x1.15 total), so it is not used.
         threads = cfg.n_threads or os.cpu_count() or 1
-        common = dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512, verbose=False)
+        common = dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512, flash_attn=cfg.flash_attn, verbose=False)
         try:
             if isinstance(source, tuple):  # hub model: only for users who have internet
                 self._llm = Llama.from_pretrained(repo_id=source[0], filename=source[1], **common)
