@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def run(prompts: list[list[dict]], chosen: dict[str, tuple[str, dict]], max_toke
 
     settings = load_settings()
     model = resolve_gguf(settings.llm.model, settings.models_dir)
-    threads = settings.llm.n_threads or None
+    threads = settings.llm.n_threads or os.cpu_count() or 1  # as rag.llm.LlamaCppLLM: every core, for the prompt and the answer
     llms = {name: Llama(model_path=str(model), n_ctx=settings.llm.n_ctx, n_threads=threads, n_threads_batch=threads,
                         n_batch=512, verbose=False, **kwargs) for name, (_, kwargs) in chosen.items()}
     for name, (system, _) in chosen.items():  # a previous question in the cache, as in a running server
