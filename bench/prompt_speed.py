@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
 from pathlib import Path
 
@@ -49,13 +48,12 @@ def run(prompts: list[list[dict]], chosen: dict[str, tuple[str, dict]], max_toke
     from llama_cpp import Llama
 
     from rag import load_settings
+    from rag.llm import engine_options
     from rag.models.files import resolve_gguf
 
     settings = load_settings()
     model = resolve_gguf(settings.llm.model, settings.models_dir)
-    threads = settings.llm.n_threads or os.cpu_count() or 1  # as rag.llm.LlamaCppLLM: every core, for the prompt and the answer
-    llms = {name: Llama(model_path=str(model), n_ctx=settings.llm.n_ctx, n_threads=threads, n_threads_batch=threads,
-                        n_batch=512, verbose=False, **kwargs) for name, (_, kwargs) in chosen.items()}
+    llms = {name: Llama(model_path=str(model), **{**engine_options(settings.llm), **kwargs}) for name, (_, kwargs) in chosen.items()}
     for name, (system, _) in chosen.items():  # a previous question in the cache, as in a running server
         generate(llms[name], [{"role": "system", "content": system}, prompts[-1][1]], max_tokens, cold=True)
     runs: dict[str, list[dict]] = {name: [] for name in chosen}

@@ -72,6 +72,16 @@ class FakeLLM:
         yield from pieces
 
 
+def engine_options(cfg: LLMSettings) -> dict:
+    """The ``llama_cpp.Llama`` options of the product (the benchmarks build theirs from these).
+
+    bench/llm_speed.py on 2 cores: generating on all cores 1.29x the tokens/s of llama-cpp's default
+    (half the cores); n_batch 512 reads the prompt 1.05x faster than 256. Prompt-lookup decoding
+    measured slower (x1.15 total), so it is not used."""
+    threads = cfg.n_threads or os.cpu_count() or 1
+    return dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512, flash_attn=cfg.flash_attn, verbose=False)
+
+
 class LlamaCppLLM:
     def __init__(self, cfg: LLMSettings, models_dir: Path):
         try:
@@ -81,11 +91,7 @@ class LlamaCppLLM:
         from rag.models.files import resolve_gguf
 
         source = resolve_gguf(cfg.model, models_dir)
-        # bench/llm_speed.py on 2 cores: generating on all cores 1.29x the tokens/s of llama-cpp's default
-        # (half the cores); n_batch 512 reads the prompt 1.05x faster than 256. Prompt-lookup decoding
-        # measured slower (x1.15 total), so it is not used.
-        threads = cfg.n_threads or os.cpu_count() or 1
-        common = dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512, flash_attn=cfg.flash_attn, verbose=False)
+        common = engine_options(cfg)
         try:
             if isinstance(source, tuple):  # hub model: only for users who have internet
                 self._llm = Llama.from_pretrained(repo_id=source[0], filename=source[1], **common)
