@@ -15,14 +15,20 @@ from rag.text import MARKER, content_words, marker_numbers, numbers_in, same_ste
 from rag.types import Citation, Passage
 
 
+# "...en Russie. [1] Mercredi [1].": markers written after the full stop, moved before it, so that the sentence
+# ends there ("...en Russie [1]. Mercredi [1].") instead of running into the next one.
+_AFTER_THE_STOP = re.compile(rf"([.!?…])((?:\s*[,;]?\s*{MARKER.pattern})+)(?=\s+\S)")
+
+
 def clean_markers(text: str, shown: int) -> str:
-    """Drop markers that cite a passage the model never saw (hallucinated citations)."""
+    """Drop markers that cite a passage the model never saw (hallucinated citations); markers written after a full
+    stop go before it."""
 
     def keep_valid(match: re.Match) -> str:
         valid = [n for n in marker_numbers(match.group(0)) if 1 <= n <= shown]
         return f"[{', '.join(map(str, valid))}]" if valid else ""
 
-    cleaned = MARKER.sub(keep_valid, text)
+    cleaned = _AFTER_THE_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", MARKER.sub(keep_valid, text))
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
 
 

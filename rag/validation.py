@@ -305,8 +305,23 @@ class Checker:
         by_article: dict[str, set[str]] = {}
         for claim in kept:
             by_article.setdefault(self.article(claim.passage), set()).update(numbers_in(claim.text))
-        values = [v for v in by_article.values() if v]
-        return len(values) > 1 and len({frozenset(v) for v in values}) > 1
+        values = [v for v in by_article.values() if v]  # "en 2019" beside "en 2019, à 680 km": no disagreement
+        return any(not (a <= b or b <= a) for i, a in enumerate(values) for b in values[i + 1:])
+
+
+def drop_repeats(claims: list[Claim]) -> list[Claim]:
+    """A kept claim that says nothing an earlier kept one does not (its content words all in it) is dropped: a model
+    that answers a question's two parts in its first answer repeats it in the second."""
+    said: list[set[str]] = []
+    for claim in claims:
+        if not claim.kept:
+            continue
+        words = content_words(claim.text) - {"oui", "non", "yes", "no"}  # "Oui, ..." opening an open question's second answer
+        if any(words <= earlier for earlier in said):
+            claim.kept, claim.note = False, "repeats an earlier sentence"
+        else:
+            said.append(words)
+    return claims
 
 
 def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) -> Answer:
@@ -316,7 +331,7 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
     text = clean_markers(raw_text, len(answer.passages))
     declined = not text or says_dont_know(text, cfg.dont_know_window)
     polarity, claims = (None, []) if declined else split_claims(text)
-    answer.claims = [checker.check(c) for c in claims]
+    answer.claims = drop_repeats([checker.check(c) for c in claims])
     kept = [c for c in answer.claims if c.kept]
     quoted = False  # the deciding passage sentence stands in for the model's
     if checker.compares:

@@ -180,6 +180,14 @@ def test_figures_from_two_articles_that_differ_are_announced_as_such():
     assert result.text.startswith("Les sources diffèrent") and "[1]" in result.text and "[2]" in result.text
 
 
+def test_a_figure_one_article_adds_to_another_is_no_disagreement():
+    result = check("Quand et où Poutine et Kim se sont-ils rencontrés pour la première fois ?",
+                   "Leur première rencontre a eu lieu en 2019 [1]. La première rencontre a eu lieu en 2019 dans la ville située "
+                   "à environ 680 kilomètres au nord de Pyongyang [2].",
+                   "La première rencontre entre les deux dirigeants a eu lieu en 2019.", TRIP_001, articles=("000", "001"))
+    assert not result.abstained and result.form == "answer" and not result.text.startswith("Les sources")
+
+
 def test_a_question_on_whether_the_articles_agree_gets_each_articles_sentence_not_the_models_verdict():
     question = "Les dépêches s'accordent-elles sur le moment de la journée où Kim Jong Un a quitté Pyongyang dimanche ?"
     result = check(question, "Oui. Les dépêches s'accordent sur le moment où Kim Jong Un a quitté Pyongyang dimanche [1].",
@@ -214,3 +222,24 @@ def test_the_model_declining_is_an_abstention_with_its_reason(reply):
 def test_hallucinated_citation_numbers_are_dropped():
     result = check("Où Poutine et Kim se sont-ils retrouvés ?", "Au cosmodrome de Vostotchny [7].", MEETING)
     assert not result.abstained and [c.n for c in result.citations] == [1] and "[7]" not in result.text
+
+
+def test_markers_written_after_the_full_stop_stay_with_their_sentence():
+    from rag.citations import clean_markers
+
+    assert clean_markers("Ils se sont retrouvés à Vostotchny. [1], [2] Mercredi [1].", 4) == (
+        "Ils se sont retrouvés à Vostotchny [1], [2]. Mercredi [1].")
+    assert clean_markers("Ils se sont retrouvés à Vostotchny. [7] Mercredi [1].", 4) == (
+        "Ils se sont retrouvés à Vostotchny. Mercredi [1].")
+
+
+def test_a_sentence_that_repeats_an_earlier_one_is_dropped():
+    from rag.types import Claim
+    from rag.validation import drop_repeats
+
+    claims = drop_repeats([
+        Claim("Les sanctions interdisent la vente d'armes.", [1], passage=1, kept=True),
+        Claim("Oui, les sanctions interdisent la vente d'armes.", [1], passage=1, kept=True),
+        Claim("Le Conseil de sécurité a imposé les sanctions.", [2], passage=2, kept=True),
+    ])
+    assert [c.kept for c in claims] == [True, False, True] and claims[1].note == "repeats an earlier sentence"
