@@ -15,7 +15,7 @@ from rag.conversation import previous_turn, retrieval_query
 from rag.errors import InputError
 from rag.legacy import validate_v1
 from rag.prompting import build_messages, second_try_messages
-from rag.text import detect_language
+from rag.text import detect_language, question_parts, says_dont_know
 from rag.types import Answer, Passage
 from rag.validation import abstain, validate
 
@@ -141,22 +141,36 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     first_token_s = None
     if not gate(answer, services.settings.retrieval.min_dense_score):
         check = validate if cfg.checks == "v2" else validate_v1
-        pieces: list[str] = []
+        parts, leans = question_parts(question, language) if cfg.split_questions and cfg.checks == "v2" else ([question], False)
+        texts: list[str] = []
         with services.lock:
             llm = services.llm
-            def build(shown: list[Passage]) -> list[dict]:
-                return build_messages(question, shown, language, history, style=cfg.prompt, with_answer=cfg.followup_answer,
-                                      best_last=cfg.passages_best_last, question_first=cfg.question_first)
+            for i, asked in enumerate(parts):
+                # A second part that leans on the first ("..., et quelle instance les a imposées ?") has it as its
+                # previous question; the passages are the same, so llama.cpp reads only the new question's tokens.
+                asked_history = [{"role": "user", "content": parts[0]}] if i and leans else history
 
-            messages, answer.passages, more = fit_messages(llm, build, passages, services.settings.llm.max_tokens)
-            answer.warnings += more
-            for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
-                if first_token_s is None:
-                    first_token_s = time.perf_counter() - started
-                pieces.append(piece)
-                yield Event("token", token=piece)
-            _count_usage(answer, llm)
-        check(answer, "".join(pieces), cfg, services.embedder)
+                def build(shown: list[Passage], asked=asked, asked_history=asked_history) -> list[dict]:
+                    return build_messages(asked, shown, language, asked_history, style=cfg.prompt,
+                                          with_answer=cfg.followup_answer, best_last=cfg.passages_best_last,
+                                          question_first=cfg.question_first)
+
+                messages, answer.passages, more = fit_messages(llm, build, answer.passages, services.settings.llm.max_tokens)
+                answer.warnings += more
+                pieces: list[str] = []
+                if i:
+                    yield Event("token", token=" ")
+                for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
+                    if first_token_s is None:
+                        first_token_s = time.perf_counter() - started
+                    pieces.append(piece)
+                    yield Event("token", token=piece)
+                _count_usage(answer, llm)
+                texts.append("".join(pieces).strip())
+        if len(parts) > 1:
+            answer.parts = parts
+        answered = [t for t in texts if t and not says_dont_know(t, cfg.dont_know_window)]
+        check(answer, " ".join(answered) or texts[0], cfg, services.embedder)
         if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try:
             with services.lock:  # another question may have come in between: then its prompt is what llama.cpp holds
                 answer = yield from _second_try(services, answer, messages)

@@ -195,6 +195,12 @@ class AnswerSettings(BaseModel):
         "share and the other does not, the words matched as cognates ('Moscow announced the date' over 'Moscou n'a précisé "
         "ni la date'), as claims in the passages' language always were.",
     )
+    split_questions: bool = Field(
+        True, description="v2: an open question that asks two things ('Quand et où...', '..., et quelle instance les a "
+        "imposées ?') is asked as two questions over the same passages, one after the other, and the two answers are checked "
+        "together against the whole question (rag.text.question_parts); the second costs only its own question's tokens "
+        "to read (llama.cpp keeps the passages cached) and its answer's.",
+    )
     compare_articles: bool = Field(
         True, description="v2, a question about what the articles say against each other ('s'accordent-ils', 'do the "
         "articles agree', 'selon les articles'): the answer quotes, for each article shown, the sentence that speaks most "

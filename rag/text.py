@@ -127,6 +127,8 @@ def first_sentence(text: str) -> str:
 
 # "[1]", "[1, 2]", "[1;3]": the numbers of the passages an answer sentence cites.
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# "[1], [2] et [3]": markers in a row, removed with what separates them.
+_MARKER_RUN = re.compile(rf"{MARKER.pattern}(?:\s*(?:[,;]|\bet\b|\band\b)?\s*{MARKER.pattern})*")
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -141,7 +143,7 @@ def marker_numbers(text: str) -> list[int]:
 
 def strip_markers(text: str) -> str:
     """``text`` without its [n] markers, spaces tidied ("arrivé [1]." -> "arrivé.")."""
-    return re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(MARKER.sub(" ", text).split()))
+    return re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(_MARKER_RUN.sub(" ", text).split()))
 
 
 # -- "does not know" -----------------------------------------------------------------------
@@ -352,3 +354,67 @@ def compared_facts(question: str) -> set[str]:
 def judges_agreement(claim: str) -> bool:
     """'Les articles s'accordent sur...', 'The articles agree on this distance': a judgement no passage states."""
     return bool(_AGREEMENT_CLAIM.search(claim))
+
+
+# -- questions in two parts ------------------------------------------------------------------------
+
+# Question words that take a noun after them ("quel jour", "which region", "combien de missiles", "how many"):
+# the question phrase runs on over lower-case words, "de la journée" included, up to a name, a pronoun or a verb.
+_WH_NOUN = {"quel", "quelle", "quels", "quelles", "combien", "which", "what", "how", "whose"}
+_PHRASE_STOP = {"le", "la", "les", "l", "un", "une", "des", "ce", "cet", "cette", "ces", "son", "sa", "ses", "leur", "leurs",
+                "il", "elle", "ils", "elles", "on", "y", "en", "se", "s", "ne", "n", "the", "a", "an", "this", "that", "his",
+                "her", "their", "its", "he", "she", "they", "it"}
+_LINKS = {"de", "d", "du", "des", "of"}
+# A second question joined to the first: "..., et quelle instance les a imposées ?", "..., and which region...?".
+_JOINED = re.compile(r"\s*[,;]\s*(?:et|and)\s+", re.IGNORECASE)
+_AND = {"et", "and"}
+
+
+def _bare(token: str) -> str:
+    return token.lower().strip("?.,;:!«»\"“”()")
+
+
+def _wh_phrase_end(tokens: list[str], start: int, language: str) -> int | None:
+    """Where the question phrase that starts at ``tokens[start]`` ends ('Où', 'à quel moment de la journée',
+    'How many'), or None when no question word starts there (prepositions before it allowed)."""
+    i = start
+    while i < len(tokens) and _bare(tokens[i]) in _LEAD_IN - _AND:
+        i += 1
+    if i >= len(tokens) or _bare(tokens[i]) not in _WH[language]:
+        return None
+    wh, i = _bare(tokens[i]), i + 1
+    if wh not in _WH_NOUN:
+        return i
+    taken = 0
+    while i < len(tokens) and taken < 5:
+        word, previous = _bare(tokens[i]), _bare(tokens[i - 1])
+        stops = (not tokens[i][:1].islower() or word in _AUXILIARIES or word in _AND or "-" in word
+                 or (word in _PHRASE_STOP and previous not in _LINKS) or word in _WH[language])
+        if stops or tokens[i - 1].endswith((",", "?")):
+            break
+        i, taken = i + 1, taken + 1
+    return i
+
+
+def question_parts(question: str, language: str) -> tuple[list[str], bool]:
+    """An open question that asks two things, as two questions, and whether the second leans on the first
+    ('..., et quelle instance les a imposées ?': 'les' is in the first). 'Quand et où se sont-ils retrouvés ?'
+    -> 'Quand se sont-ils retrouvés ?', 'Où se sont-ils retrouvés ?'; any other question -> ([question], False)."""
+    language = language if language in _WH else "en"
+    if question_form(question, language) != "open" or asks_to_compare(question):
+        return [question], False
+    mark = " ?" if language == "fr" else "?"
+    tokens = question.split()
+    first_end = _wh_phrase_end(tokens, 0, language)
+    if first_end and first_end < len(tokens) and _bare(tokens[first_end]) in _AND:
+        second_end = _wh_phrase_end(tokens, first_end + 1, language)
+        rest = tokens[second_end:] if second_end else []
+        if second_end and len([t for t in rest if re.search(r"\w", t)]) >= 2:
+            second = " ".join(tokens[first_end + 1:second_end])
+            return [" ".join(tokens[:first_end] + rest), " ".join([second[:1].upper() + second[1:]] + rest)], False
+    for joint in _JOINED.finditer(question):
+        head, tail = question[:joint.start()].strip(), question[joint.end():].strip()
+        if (len(head.split()) >= 3 and len(tail.split()) >= 2 and _clause_form(tail, language) == "open"
+                and question_form(head, language) == "open"):
+            return [head.rstrip(" ?") + mark, tail[:1].upper() + tail[1:]], True
+    return [question], False

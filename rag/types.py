@@ -147,6 +147,7 @@ class Answer:
     form: str = "answer"  # answer | yes_no | disagreement | each_article | abstained
     claims: list[Claim] = field(default_factory=list)  # every sentence the model wrote, kept or dropped
     model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
+    parts: list[str] = field(default_factory=list)  # with answer.split_questions: the two questions the model was asked instead
     first_try: str = ""  # with answer.second_try: what the LLM wrote first, when that was not kept and a second answer was
     warnings: list[str] = field(default_factory=list)  # what was changed to answer at all (a cut question, left-out passages)
     prompt_tokens: int = 0
@@ -171,6 +172,7 @@ class Answer:
             "claims": [c.to_dict() for c in self.claims],
             "model_text": self.model_text,
             "first_try": self.first_try,
+            "question_parts": list(self.parts),
             "warnings": list(self.warnings),
         }
 

@@ -171,3 +171,44 @@ def test_second_try_setting_names_every_abstain_code_that_follows_the_model():
 
     (item,) = get_args(AnswerSettings.model_fields["second_try"].annotation)
     assert set(get_args(item)) == set(REASONS) - {"off_topic"}  # off_topic abstains before the model is asked
+
+
+TWO_PARTS = "Quand et où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?"
+
+
+def test_a_two_part_question_is_asked_as_two_over_the_same_passages(make_services):
+    services = _scripted(make_services, "Ils se sont retrouvés mercredi [1].")
+    services.llm.script = ["Vladimir Poutine et Kim Jong Un se sont retrouvés mercredi [1].",
+                           "Vladimir Poutine et Kim Jong Un se sont retrouvés au cosmodrome russe de Vostotchny [1]."]
+    events = list(stream_answer(services, TWO_PARTS + " Vostotchny cosmodrome mercredi"))
+    result = events[-1].answer
+    first, second = services.llm.calls
+    assert first[1]["content"].endswith("Quand Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ? Vostotchny cosmodrome "
+                                        "mercredi\nRéponds en français.")
+    assert "Question: Où Vladimir Poutine" in second[1]["content"] and "Previous question" not in second[1]["content"]
+    head = first[1]["content"].split("\n\nQuestion:")[0]  # the passages: llama.cpp's cached prefix for the second part
+    assert second[1]["content"].startswith(head)
+    assert not result.abstained and "mercredi" in result.text and "Vostotchny" in result.text
+    assert len(result.parts) == 2 and result.to_dict()["question_parts"] == result.parts
+    assert "".join(e.token for e in events if e.kind == "token") == " ".join(services.llm.script)
+
+
+def test_a_second_part_that_leans_on_the_first_is_asked_with_it_and_one_part_the_model_cannot_answer_is_left_out(make_services):
+    services = _scripted(make_services, "x")
+    services.llm.script = ["Parti dimanche soir de Pyongyang à bord d'un train blindé, Kim Jong Un effectue son premier voyage "
+                           "à l'étranger [1].", "Je ne sais pas."]
+    result = answer(services, "Comment Kim Jong Un est-il parti de Pyongyang, et qui l'accompagnait ? train blindé dimanche soir")
+    second = services.llm.calls[1][1]["content"]
+    assert "Previous question: Comment Kim Jong Un est-il parti de Pyongyang ?" in second
+    assert "Question: Qui l'accompagnait ? train blindé dimanche soir" in second
+    assert not result.abstained and "train blindé" in result.text and "sais pas" not in result.model_text
+
+
+def test_split_questions_off_asks_once(make_services):
+    services = make_services(script=["Ils se sont retrouvés mercredi [1]."], answer={"split_questions": False})
+    from rag import ingest
+    from conftest import SEEDS
+
+    ingest(services, [SEEDS], progress=False)
+    result = answer(services, TWO_PARTS)
+    assert len(services.llm.calls) == 1 and result.parts == []

@@ -122,3 +122,32 @@ def test_the_options_of_a_choice_question_are_the_words_that_tell_them_apart():
     assert choice_options("Qui a parlé ?", "fr") is None
     assert choice_options("Est-ce prévu ou non ?", "fr") is None  # nothing to tell apart
     assert choice_options("Est-il venu en train ou avec toute une délégation de ministres et de généraux ?", "fr") is None
+
+
+def test_a_question_that_asks_two_things_is_split_in_two():
+    from rag.text import question_parts
+
+    assert question_parts("Quel jour et à quel moment de la journée Poutine et Kim sont-ils arrivés au cosmodrome ?", "fr") == (
+        ["Quel jour Poutine et Kim sont-ils arrivés au cosmodrome ?",
+         "À quel moment de la journée Poutine et Kim sont-ils arrivés au cosmodrome ?"], False)
+    assert question_parts("When and where did Putin and Kim Jong Un first meet?", "en") == (
+        ["When did Putin and Kim Jong Un first meet?", "Where did Putin and Kim Jong Un first meet?"], False)
+    # the second question leans on the first ('les' are the sanctions): it is asked with the first as its context
+    assert question_parts("Qu'interdisent les sanctions visant la Corée du Nord, et quelle instance les a imposées ?", "fr") == (
+        ["Qu'interdisent les sanctions visant la Corée du Nord ?", "Quelle instance les a imposées ?"], True)
+    assert question_parts("When did Kim's train cross into Russia, and which region was it travelling through?", "en")[0] == [
+        "When did Kim's train cross into Russia?", "Which region was it travelling through?"]
+
+
+def test_a_question_that_asks_one_thing_is_not_split():
+    from rag.text import question_parts
+
+    for question, language in [
+        ("Quand Poutine et Kim se sont-ils rencontrés ?", "fr"),  # 'et' joins the people, not two questions
+        ("Qui a offert un gant à Kim, et pourquoi pas une montre, selon vous ?", "en"),  # not English: no question word
+        ("Le Kremlin a-t-il confirmé la date, et où ?", "fr"),  # a yes/no question
+        ("Les articles s'accordent-ils sur la date et sur le lieu ?", "fr"),  # a comparison has its own answer form
+        ("Kim est-il venu en train ou en avion ?", "fr"),
+        ("Which two officials travelled with Kim?", "en"),
+    ]:
+        assert question_parts(question, language) == ([question], False), question
