@@ -82,9 +82,9 @@ def same_stem(a: str, b: str, prefix: int = 5, min_length: int = 4) -> bool:
 # -- sentences -----------------------------------------------------------------------------
 
 # A sentence ends at . ! ? … followed by space, unless the dot closes an initial or a title
-# ("M. Kim", "MM. Poutine et Kim", "Siemon T. Wezeman"). Fixed-width look-behinds only, so
+# ("M. Kim", "MM. Poutine et Kim", "Siemon T. Wezeman", "Mr. Putin" in an English answer). Fixed-width look-behinds only, so
 # splitting is linear in the text's length whatever it holds.
-_SENTENCE_END = re.compile(r"(?<![\s(][A-Z]\.)(?<!^[A-Z]\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<=[.!?…])\s+")
+_SENTENCE_END = re.compile(r"(?<![\s(][A-Z]\.)(?<!^[A-Z]\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<=[.!?…])\s+")
 # In running text (answers, passages) the next sentence must also start like one.
 _SENTENCE_START = re.compile(r"[A-ZÀ-Ý«\"“(]")
 

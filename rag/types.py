@@ -114,6 +114,10 @@ class Citation:
         }
 
 
+# The note of a claim dropped only because an earlier kept one already says it (not because the articles do not).
+REPEATED = "repeats an earlier sentence"
+
+
 @dataclass
 class Claim:
     """One sentence of what the model wrote, and what the checks made of it."""
@@ -152,6 +156,11 @@ class Answer:
     warnings: list[str] = field(default_factory=list)  # what was changed to answer at all (a cut question, left-out passages)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    @property
+    def left_out(self) -> list[Claim]:
+        """The model's sentences the checks dropped because the articles do not state them (repeats aside)."""
+        return [c for c in self.claims if not c.kept and c.note != REPEATED]
 
     def to_dict(self) -> dict:
         return {

@@ -34,7 +34,7 @@ from rag.text import (
     asks_to_compare, choice_options, compared_facts, content_words, detect_language, expected_answer, fold, gives, judges_agreement,
     marker_numbers, negated_words, numbers_in, question_form, says_dont_know, split_sentences, strip_markers,
 )
-from rag.types import Answer, Citation, Claim, Span
+from rag.types import REPEATED, Answer, Citation, Claim, Span
 
 # A leading yes/no word, in either language ("Oui.", "Non,", "Yes -", "No:").
 _YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECASE)
@@ -318,7 +318,7 @@ def drop_repeats(claims: list[Claim]) -> list[Claim]:
             continue
         words = content_words(claim.text) - {"oui", "non", "yes", "no"}  # "Oui, ..." opening an open question's second answer
         if any(words <= earlier for earlier in said):
-            claim.kept, claim.note = False, "repeats an earlier sentence"
+            claim.kept, claim.note = False, REPEATED
         else:
             said.append(words)
     return claims

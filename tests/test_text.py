@@ -19,6 +19,7 @@ def test_dont_know_detection_in_both_languages():
 
 def test_split_sentences_keeps_markers_with_their_sentence():
     assert split_sentences("A est là [1]. B aussi [2].") == ["A est là [1].", "B aussi [2]."]
+    assert split_sentences("Putin met Mr. Kim and Mrs. Choe. Then he left.") == ["Putin met Mr. Kim and Mrs. Choe.", "Then he left."]
 
 
 def test_fold_strips_case_and_accents():

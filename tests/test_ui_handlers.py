@@ -238,6 +238,16 @@ def test_a_pruned_answer_lists_what_was_left_out_and_a_disagreement_has_its_badg
     assert "Sources differ" in render.answer_html(final, turn=1)
 
 
+def test_a_question_asked_as_two_says_so_and_a_repeated_sentence_is_not_listed_as_unstated(make_services):
+    services = make_services(script=["Vladimir Poutine et Kim Jong Un se sont retrouvés mercredi au cosmodrome de Vostotchny [1].",
+                                     "Vladimir Poutine et Kim Jong Un se sont retrouvés au cosmodrome de Vostotchny [1]."])
+    ingest(services, [SEEDS], progress=False)
+    final = answer(services, "Quand et où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?")
+    chat = render.answer_html(final, turn=1)
+    assert "Asked as 2 questions: Quand Vladimir Poutine" in chat and "· Où Vladimir Poutine" in chat
+    assert [c.note for c in final.claims][1] == "repeats an earlier sentence" and "<details" not in chat
+
+
 def test_a_question_on_whether_the_articles_agree_shows_each_articles_sentence_with_its_badge(make_services):
     services = make_services(script=["Oui. Les articles s'accordent sur le moment du départ [1]."])
     ingest(services, [SEEDS], progress=False)

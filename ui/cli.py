@@ -112,9 +112,10 @@ def _print_sources(answer) -> None:
         print("  (the sources differ: each is cited)")
     elif answer.form == "each_article":
         print("  (what each article says, quoted: compare them)")
-    for claim in answer.claims:
-        if not claim.kept:
-            print(f"  left out (not stated in the articles): {claim.text} [{claim.note}]")
+    if len(answer.parts) > 1:
+        print(f"  asked as {len(answer.parts)} questions: {' | '.join(answer.parts)}")
+    for claim in answer.left_out:
+        print(f"  left out (not stated in the articles): {claim.text} [{claim.note}]")
     for warning in answer.warnings:
         print(f"  warning: {warning}")
     for c in answer.citations:

@@ -53,7 +53,7 @@ def answer_html(answer: Answer, turn: int) -> str:
             f"<p>{escape(answer.text)}</p>"
             f'<p class="muted">{looked} passage{"s" if looked != 1 else ""} looked at: see the sources panel.</p>'
         )
-    return f'<div class="answer">{_form_badge(answer)}{link_markers(answer.text, turn)}</div>{_left_out(answer)}{_warnings(answer)}'
+    return f'<div class="answer">{_form_badge(answer)}{link_markers(answer.text, turn)}</div>{_parts(answer)}{_left_out(answer)}{_warnings(answer)}'
 
 
 def _form_badge(answer: Answer) -> str:
@@ -66,12 +66,19 @@ def _form_badge(answer: Answer) -> str:
 
 def _left_out(answer: Answer) -> str:
     """What the model wrote that the articles do not state: left out of the answer, listed for who wants to see it."""
-    dropped = [c for c in answer.claims if not c.kept]
+    dropped = answer.left_out
     if not dropped:
         return ""
     items = "".join(f"<li>{escape(c.text)} <span class=\"muted\">({escape(c.note)})</span></li>" for c in dropped)
     return (f'<details class="left-out"><summary class="muted">{len(dropped)} sentence{"s" if len(dropped) != 1 else ""} of the '
             f"model's draft left out: not stated in the articles</summary><ul>{items}</ul></details>")
+
+
+def _parts(answer: Answer) -> str:
+    """A question asked as two (answer.split_questions): which two, so the reader knows how the answer was put together."""
+    if len(answer.parts) < 2:
+        return ""
+    return f'<p class="muted">Asked as {len(answer.parts)} questions: {" · ".join(escape(p) for p in answer.parts)}</p>'
 
 
 def _warnings(answer: Answer) -> str:
