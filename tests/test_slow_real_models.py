@@ -103,3 +103,11 @@ def test_real_choice_question_answered_with_the_option_the_passage_names(real):
     result = answer(real, "La « mer de l'Est » vers laquelle le missile a été tiré désigne-t-elle la mer du Japon ou la mer Jaune ?")
     assert not result.abstained, result.abstain_reason
     assert "japon" in fold(result.text) and "jaune" not in fold(result.text)
+
+
+def test_real_two_part_question_asked_as_two_gets_both_parts(real):
+    result = answer(real, "Quel jour et dans quelle ville Kim Jong Un et Sergueï Choïgu ont-ils visité une exposition d'armes ?")
+    assert result.parts == ["Quel jour Kim Jong Un et Sergueï Choïgu ont-ils visité une exposition d'armes ?",
+                            "Dans quelle ville Kim Jong Un et Sergueï Choïgu ont-ils visité une exposition d'armes ?"]
+    assert not result.abstained, result.abstain_reason
+    assert "juillet" in fold(result.text) and "pyongyang" in fold(result.text), result.text
