@@ -5,6 +5,7 @@ nothing else is stored, and every refusal is one line."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -151,3 +152,32 @@ def test_a_folder_of_good_and_junk_stores_exactly_the_good_articles(good, junk):
     assert stored == set(report.added)
     for i, text in enumerate(good):
         assert " ".join(services.store.article_text(f"good{i}").split()) == " ".join(text.split())
+
+
+QUESTION_WORDS = st.sampled_from(["Quand", "où", "et", "and", "When", "where", "quel jour", "dans quelle ville", ",", "?",
+                                  "Kim", "le train", "a-t-il", "did", "Poutine", "qui", "les", "de la", "How many", ";"])
+WH = st.sampled_from(["Quand", "Où", "Quel jour", "à quel moment de la journée", "dans quelle ville", "When", "where", "how many",
+                      "Qui", "Combien de missiles"])
+# Questions shaped like the two-part ones ("Quand et où ...", "..., et quelle instance ...") and random word salad.
+QUESTIONS = (
+    st.tuples(WH, st.sampled_from([" et ", " and "]), WH, st.lists(QUESTION_WORDS | PROSE, max_size=6).map(" ".join),
+              st.sampled_from([" ?", "?", ""])).map(lambda t: f"{t[0]}{t[1]}{t[2]} {t[3]}{t[4]}")
+    | st.tuples(WH, PROSE, st.sampled_from([", et ", ", and ", "; et "]), WH, PROSE).map(lambda t: f"{t[0]} {t[1]}{t[2]}{t[3]} {t[4]} ?")
+    | st.lists(QUESTION_WORDS | PROSE, min_size=1, max_size=14).map(" ".join)
+)
+
+
+@FAST
+@given(QUESTIONS, st.sampled_from(["fr", "en", "de"]))
+def test_a_question_is_split_into_two_non_empty_questions_or_kept_whole(question, language):
+    from rag.text import question_parts
+
+    parts, leans = question_parts(question, language)
+    if parts == [question]:
+        assert not leans
+        return
+    assert len(parts) == 2 and all(p.strip() for p in parts)
+    if question.rstrip().endswith("?"):
+        assert all(p.rstrip().endswith("?") for p in parts)
+    kept = set(re.findall(r"\w+", " ".join(parts).lower()))
+    assert set(re.findall(r"\w+", question.lower())) - {"et", "and"} <= kept  # no word of the question lost
