@@ -125,6 +125,28 @@ def _second_try(services, first: Answer, messages: list[dict]) -> Iterator[Event
     return second
 
 
+def _generate(services, answer: Answer, question: str, history: list[dict] | None) -> Iterator[Event]:
+    """Ask the LLM ``question`` over the answer's passages (as many as fit), streaming its tokens. Returns the prompt,
+    the text and when its first token came (``time.perf_counter``; None without one)."""
+    cfg = services.settings.answer
+    llm = services.llm
+
+    def build(shown: list[Passage]) -> list[dict]:
+        return build_messages(question, shown, answer.language, history, style=cfg.prompt, with_answer=cfg.followup_answer,
+                              best_last=cfg.passages_best_last, question_first=cfg.question_first)
+
+    messages, answer.passages, more = fit_messages(llm, build, answer.passages, services.settings.llm.max_tokens)
+    answer.warnings += more
+    pieces: list[str] = []
+    first_at = None
+    for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
+        first_at = first_at or time.perf_counter()
+        pieces.append(piece)
+        yield Event("token", token=piece)
+    _count_usage(answer, llm)
+    return messages, "".join(pieces).strip(), first_at
+
+
 def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Iterator[Event]:
     started = time.perf_counter()
     question, warnings = fit_question(question, services.settings.answer.max_question_chars)
@@ -144,34 +166,21 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
         parts, leans = question_parts(question, language) if cfg.split_questions and cfg.checks == "v2" else ([question], False)
         texts: list[str] = []
         with services.lock:
-            llm = services.llm
             for i, asked in enumerate(parts):
                 # A second part that leans on the first ("..., et quelle instance les a imposées ?") has it as its
                 # previous question; the passages are the same, so llama.cpp reads only the new question's tokens.
-                asked_history = [{"role": "user", "content": parts[0]}] if i and leans else history
-
-                def build(shown: list[Passage], asked=asked, asked_history=asked_history) -> list[dict]:
-                    return build_messages(asked, shown, language, asked_history, style=cfg.prompt,
-                                          with_answer=cfg.followup_answer, best_last=cfg.passages_best_last,
-                                          question_first=cfg.question_first)
-
-                messages, answer.passages, more = fit_messages(llm, build, answer.passages, services.settings.llm.max_tokens)
-                answer.warnings += more
-                pieces: list[str] = []
                 if i:
                     yield Event("token", token=" ")
-                for piece in llm.stream_chat(messages, services.settings.llm.max_tokens):
-                    if first_token_s is None:
-                        first_token_s = time.perf_counter() - started
-                    pieces.append(piece)
-                    yield Event("token", token=piece)
-                _count_usage(answer, llm)
-                texts.append("".join(pieces).strip())
+                asked_history = [{"role": "user", "content": parts[0]}] if i and leans else history
+                messages, text, first_at = yield from _generate(services, answer, asked, asked_history)
+                texts.append(text)
+                if first_token_s is None and first_at is not None:
+                    first_token_s = first_at - started
         if len(parts) > 1:
             answer.parts = parts
         answered = [t for t in texts if t and not says_dont_know(t, cfg.dont_know_window)]
         check(answer, " ".join(answered) or texts[0], cfg, services.embedder)
-        if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try:
+        if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try and len(parts) == 1:
             with services.lock:  # another question may have come in between: then its prompt is what llama.cpp holds
                 answer = yield from _second_try(services, answer, messages)
     total_s = time.perf_counter() - started

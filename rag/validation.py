@@ -316,7 +316,7 @@ def drop_repeats(claims: list[Claim]) -> list[Claim]:
     for claim in claims:
         if not claim.kept:
             continue
-        words = content_words(claim.text) - {"oui", "non", "yes", "no"}  # "Oui, ..." opening an open question's second answer
+        words = content_words(claim.text) - set(_POLARITY)  # "Oui, ..." opening an open question's second answer
         if any(words <= earlier for earlier in said):
             claim.kept, claim.note = False, REPEATED
         else:
