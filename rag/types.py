@@ -115,7 +115,7 @@ class Citation:
 
 
 # The note of a claim dropped only because an earlier kept one already says it (not because the articles do not).
-REPEATED = "repeats an earlier sentence"
+REPEATED = "another sentence of the answer says it too"
 
 
 @dataclass

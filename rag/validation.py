@@ -42,8 +42,11 @@ _POLARITY = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
 YES_NO_WORD = {("fr", True): "Oui.", ("fr", False): "Non.", ("en", True): "Yes.", ("en", False): "No."}
 DIFFER = {"fr": "Les sources diffèrent :", "en": "The sources differ:"}
 EACH_ARTICLE = {"fr": "Ce que dit chaque article :", "en": "What each article says:"}
-# "passage 2", "l'extrait [3]", "Passage 1 describes...": a citation written out in words.
-_WRITTEN_CITATION = re.compile(r"\b(?:in\s+|dans\s+le\s+|le\s+|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
+# "passage 2", "l'extrait [3]", "Passage 1 describes...", ", according to the passage [3]": a citation written out in
+# words (with the words that lead to it, so that "…en 2019, according to [3]." is not left behind).
+_WRITTEN_CITATION = re.compile(
+    r"(?:,?\s*\b(?:according\s+to|selon|d['’]après|as\s+stated\s+in|comme\s+l['’]indique)\s+)?"
+    r"\b(?:in\s+|dans\s+le\s+|le\s+|l['’]|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*[,;–—(]\s*")
 
 # Plain words for each reason to abstain: the user reads these, the evaluation counts the codes.
@@ -83,7 +86,7 @@ def split_claims(text: str) -> tuple[bool | None, list[Claim]]:
     claims: list[Claim] = []
     for sentence in split_sentences(text):
         sentence = _WRITTEN_CITATION.sub(r"[\1]", sentence)
-        claim = Claim(text=strip_markers(sentence), cited=marker_numbers(sentence))
+        claim = Claim(text=strip_markers(sentence).lstrip(" ,;:"), cited=marker_numbers(sentence))
         if claims and claim.cited and not (content_words(claim.text) - POINTER_WORDS):  # "C'est le passage [2]."
             claims[-1].cited += [n for n in claim.cited if n not in claims[-1].cited]
         elif content_words(claim.text) and not claim.text.rstrip().endswith("?"):
@@ -310,17 +313,14 @@ class Checker:
 
 
 def drop_repeats(claims: list[Claim]) -> list[Claim]:
-    """A kept claim that says nothing an earlier kept one does not (its content words all in it) is dropped: a model
-    that answers a question's two parts in its first answer repeats it in the second."""
-    said: list[set[str]] = []
-    for claim in claims:
-        if not claim.kept:
-            continue
-        words = content_words(claim.text) - set(_POLARITY)  # "Oui, ..." opening an open question's second answer
-        if any(words <= earlier for earlier in said):
+    """A kept claim that says nothing another kept one does not (its content words all in the other's) is dropped, the
+    first of two that say the same kept: a model that answers a question's two parts in its first answer repeats them
+    in the second ("…en 2019 [1]. …en 2019 dans la ville située à 680 km [3].")."""
+    kept = [c for c in claims if c.kept]
+    said = [content_words(c.text) - set(_POLARITY) for c in kept]  # "Oui, ..." opening an open question's second answer
+    for i, claim in enumerate(kept):
+        if any(j != i and kept[j].kept and said[i] <= said[j] and (said[i] != said[j] or j < i) for j in range(len(kept))):
             claim.kept, claim.note = False, REPEATED
-        else:
-            said.append(words)
     return claims
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from rag import answer, ingest
 from rag.errors import InputError
-from rag.types import Answer, Chunk, Citation, Passage, Span
+from rag.types import REPEATED, Answer, Chunk, Citation, Passage, Span
 from ui import handlers, render
 from ui.app import build_app
 
@@ -245,7 +245,7 @@ def test_a_question_asked_as_two_says_so_and_a_repeated_sentence_is_not_listed_a
     final = answer(services, "Quand et où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?")
     chat = render.answer_html(final, turn=1)
     assert "Asked as 2 questions: Quand Vladimir Poutine" in chat and "· Où Vladimir Poutine" in chat
-    assert [c.note for c in final.claims][1] == "repeats an earlier sentence" and "<details" not in chat
+    assert [c.note for c in final.claims][1] == REPEATED and "<details" not in chat
 
 
 def test_a_question_on_whether_the_articles_agree_shows_each_articles_sentence_with_its_badge(make_services):
