@@ -15,7 +15,8 @@ from rag.conversation import previous_turn, retrieval_query
 from rag.errors import InputError
 from rag.legacy import validate_v1
 from rag.prompting import build_messages, second_try_messages
-from rag.text import detect_language, question_parts, says_dont_know
+from rag.questions import question_parts
+from rag.text import detect_language, says_dont_know
 from rag.types import Answer, Passage
 from rag.validation import abstain, validate
 

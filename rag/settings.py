@@ -198,7 +198,7 @@ class AnswerSettings(BaseModel):
     split_questions: bool = Field(
         True, description="v2: an open question that asks two things ('Quand et où...', '..., et quelle instance les a "
         "imposées ?') is asked as two questions over the same passages, one after the other, and the two answers are checked "
-        "together against the whole question (rag.text.question_parts); the second costs only its own question's tokens "
+        "together against the whole question (rag.questions.question_parts); the second costs only its own question's tokens "
         "to read (llama.cpp keeps the passages cached) and its answer's. Tune, the 17 questions it splits asked both ways in "
         "one run: right 3 -> 5, false abstention 5 -> 2; test part, both ways in one run: 6 split, one gained, one lost, "
         "false abstention 16 -> 18 of 70.",

@@ -28,11 +28,11 @@ import re
 from rag.citations import POINTER_WORDS, clean_markers
 from rag.grounding import Grounder, Grounding, Matcher, Window
 from rag.prompting import ABSTAIN_TEXT
+from rag.questions import asks_to_compare, choice_options, compared_facts, expected_answer, gives, judges_agreement, question_form
 from rag.settings import AnswerSettings
 from rag.text import (
     QUESTION_TYPE_WORDS,
-    asks_to_compare, choice_options, compared_facts, content_words, detect_language, expected_answer, fold, gives, judges_agreement,
-    marker_numbers, negated_words, numbers_in, question_form, says_dont_know, split_sentences, strip_markers,
+    content_words, detect_language, fold, marker_numbers, negated_words, numbers_in, says_dont_know, split_sentences, strip_markers,
 )
 from rag.types import REPEATED, Answer, Citation, Claim, Span
 

@@ -170,7 +170,7 @@ QUESTIONS = (
 @FAST
 @given(QUESTIONS, st.sampled_from(["fr", "en", "de"]))
 def test_a_question_is_split_into_two_non_empty_questions_or_kept_whole(question, language):
-    from rag.text import question_parts
+    from rag.questions import question_parts
 
     parts, leans = question_parts(question, language)
     if parts == [question]:

@@ -1,0 +1,207 @@
+"""The shape of a question, each rule in one place: open, yes/no or a choice between two options; the kind
+of answer it expects (a number, a time, a name); whether it asks what the articles say against each other;
+and whether it asks two things, to be asked as two questions.
+
+The answer checks (rag.validation) and the pipeline (rag.pipeline) read questions through these functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import QUESTION_TYPE_WORDS, content_word_list, content_words, fold, name_like_words, words
+
+# -- the form of a question ------------------------------------------------------------------------
+
+_WH = {
+    "fr": {"qui", "que", "qu", "quoi", "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels", "lesquelles",
+           "où", "quand", "comment", "combien", "pourquoi"},
+    "en": {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"},
+}
+_AUXILIARIES = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
+                "should", "may", "might", "must"}
+# Words that may come before the question word: "Et quand...", "Selon quelle source...", "From whom...".
+_LEAD_IN = {"et", "mais", "alors", "donc", "à", "a", "de", "d", "des", "du", "dans", "pour", "par", "sur", "avec", "depuis",
+            "selon", "en", "sous", "outre", "chez", "vers", "auprès", "contre", "jusqu", "and", "but", "so", "then", "in", "on",
+            "at", "for", "by", "from", "with", "to", "of", "during", "after", "before", "since", "according", "pendant",
+            "durant", "après", "avant", "parmi", "entre"}
+_INVERSION = re.compile(r"^[\w’'-]+-(t-)?(il|elle|ils|elles|on)$", re.IGNORECASE)
+_CHOICE = {"fr": re.compile(r"\sou\s", re.IGNORECASE), "en": re.compile(r"\sor\s", re.IGNORECASE)}
+
+
+def _clause_form(clause: str, language: str) -> str | None:
+    tokens = [t.lower() for t in re.findall(r"[\w’'-]+", clause)]
+    while len(tokens) > 1 and tokens[0] in _LEAD_IN:
+        tokens = tokens[1:]
+    if not tokens:
+        return None
+    first = re.sub(r"^(qu)['’].*", r"\1", tokens[0]) if language == "fr" else tokens[0]  # "qu'a-t-il" asks "what"
+    if first in _WH[language]:
+        return "open"
+    if language == "en" and first in _AUXILIARIES:
+        return "yesno"
+    if language == "fr" and any(t == "est-ce" or _INVERSION.match(t) for t in tokens):
+        return "yesno"
+    return None
+
+
+def question_form(question: str, language: str) -> str:
+    """'open' (who, what, when...), 'yesno', or 'choice' (a yes/no question offering alternatives:
+    'en train ou en avion ?'). The main clause decides: the last one ('Selon lui, quand...?',
+    'When Putin spoke, did he say...?'), else the question's start."""
+    language = language if language in _WH else "en"
+    segments = [s for s in re.split(r"[,;:.]", question) if len(re.findall(r"\w+", s)) >= 2]
+    for clause in ([segments[-1]] if segments else []) + [question]:
+        form = _clause_form(clause, language)
+        if form:
+            return "choice" if form == "yesno" and _CHOICE[language].search(question) else form
+    return "open"
+
+
+def choice_options(question: str, language: str, max_words: int = 3) -> tuple[set[str], set[str]] | None:
+    """The words that tell apart the two options of a choice question: 'désigne-t-elle la mer du Japon ou la mer
+    Jaune ?' -> ({japon}, {jaune}). The second option is what follows the last 'ou' ('or'), at most ``max_words``
+    content words; the first, as many content words before it. None when they cannot be told apart."""
+    language = language if language in _CHOICE else "en"
+    parts = _CHOICE[language].split(question.rstrip(" ?"))
+    if len(parts) < 2:
+        return None
+    second = content_word_list(parts[-1])
+    first = content_word_list(" ".join(parts[:-1]))[-len(second):] if second else []
+    a, b = set(first) - set(second), set(second) - set(first)
+    if not a or not b or len(second) > max_words or b <= {"non", "pas", "not"}:  # 'prévu ou non ?' is a yes/no question
+        return None
+    return a, b
+
+
+# -- what kind of answer a question expects --------------------------------------------------------
+
+_EXPECTS = (
+    ("number", re.compile(r"\b(combien|quelle\s+distance|how\s+(many|much|far|long)|what\s+distance)\b", re.IGNORECASE)),
+    ("time", re.compile(r"\b(quand|quel\s+jour|quelle\s+date|à\s+quelle\s+heure|en\s+quelle\s+année|when|what\s+(day|date|time)"
+                        r"|which\s+(day|year)|what\s+year)\b", re.IGNORECASE)),
+    ("name", re.compile(r"\b(comment\s+s['’]appelle|quel\s+est\s+le\s+nom|what\s+is\s+the\s+name|name\s+of)\b", re.IGNORECASE)),
+)
+_NUMBER_WORDS = set("un une deux trois quatre cinq six sept huit neuf dix onze douze vingt trente cent cents mille millier "
+                    "milliers dizaine dizaines centaine centaines million millions one two three four five six seven eight "
+                    "nine ten eleven twelve twenty thirty hundred hundreds thousand thousands dozen dozens".split())
+_TIME_WORDS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril mai juin juillet aout "
+                  "septembre octobre novembre decembre matin midi apres-midi soir soiree nuit hier demain aujourd "
+                  "prochainement bientot monday tuesday wednesday thursday friday saturday sunday january february march "
+                  "april may june july august september october november december morning noon afternoon evening night "
+                  "yesterday today tomorrow soon later week semaine jours days lendemain veille".split())
+
+
+def expected_answer(question: str) -> str | None:
+    """'number', 'time' or 'name' when the question asks for one (combien, quand, comment s'appelle...), else None."""
+    return next((kind for kind, pattern in _EXPECTS if pattern.search(question)), None)
+
+
+def gives(text: str, kind: str, question: str = "") -> bool:
+    """Whether ``text`` holds an answer of that kind that the question does not already hold."""
+    asked = set(words(question)) | {fold(n) for n in name_like_words(question)}
+    new = [w for w in words(text) if w not in asked]
+    if kind == "number":  # "combien de jours" is also answered by "le lendemain"
+        durations = re.search(r"\b(jours?|heures?|temps|days?|hours?|long)\b", question, re.IGNORECASE)
+        return any(w.isdigit() or w in _NUMBER_WORDS or (durations and w in _TIME_WORDS) for w in new)
+    if kind == "time":
+        return any(w.isdigit() or w in _TIME_WORDS for w in new)
+    return any(fold(n) not in asked for n in name_like_words(text))
+
+
+# -- questions about what each article says ---------------------------------------------------------
+
+# "Les articles s'accordent-ils...", "Do the articles agree?", "selon les articles": a question about the sources
+# themselves, which no single passage answers. Checked on the tune part's question wording (8 of its 17 disagreement
+# questions, none of another class).
+_COMPARE = re.compile(
+    r"s['’]accord|concord|diverg|contredi|\bagree|\bdisagree|\bdiffer\b|contradict|\bconsistent\b"
+    r"|\b(selon|d['’]après)\s+les\s+(articles|dépêches|sources)\b|\b(according\s+to|across)\s+the\s+(articles|reports|sources)\b"
+    r"|(^|[,;:]\s*)les\s+(articles|dépêches|sources)\b[^?,]*-(ils|elles)\b|(^|[,;:]\s*)do\s+the\s+(articles|reports|sources)\b",
+    re.IGNORECASE,
+)
+# Words of such a question that speak of the sources, not of the facts: left out when looking for what each says.
+_COMPARE_STEMS = ("accord", "concord", "diverg", "contredi", "agree", "disagree", "differ", "contradict", "consistent",
+                  "article", "depeche", "source", "report", "ils", "elles")
+# An answer's sentence that only judges the sources ("Les articles s'accordent sur...", "The articles agree"):
+# no passage can state it.
+_AGREEMENT_CLAIM = re.compile(r"s['’]accord|concord|\bagree|\bcoincid|\bconsistent\b", re.IGNORECASE)
+
+
+def asks_to_compare(question: str) -> bool:
+    """Whether the question asks what the articles say against each other ('s'accordent-ils', 'do the articles agree')."""
+    return bool(_COMPARE.search(question))
+
+
+def compared_facts(question: str) -> set[str]:
+    """The question's content words about the facts, without those about the sources or the kind of answer."""
+    return {w for w in content_words(question) - QUESTION_TYPE_WORDS if not w.startswith(_COMPARE_STEMS)}
+
+
+def judges_agreement(claim: str) -> bool:
+    """'Les articles s'accordent sur...', 'The articles agree on this distance': a judgement no passage states."""
+    return bool(_AGREEMENT_CLAIM.search(claim))
+
+
+# -- questions in two parts ------------------------------------------------------------------------
+
+# Question words that take a noun after them ("quel jour", "which region", "combien de missiles", "how many"):
+# the question phrase runs on over lower-case words, "de la journée" included, up to a name, a pronoun or a verb.
+_WH_NOUN = {"quel", "quelle", "quels", "quelles", "combien", "which", "what", "how", "whose"}
+_PHRASE_STOP = {"le", "la", "les", "l", "un", "une", "des", "ce", "cet", "cette", "ces", "son", "sa", "ses", "leur", "leurs",
+                "il", "elle", "ils", "elles", "on", "y", "en", "se", "s", "ne", "n", "the", "a", "an", "this", "that", "his",
+                "her", "their", "its", "he", "she", "they", "it"}
+_LINKS = {"de", "d", "du", "des", "of"}
+# A second question joined to the first: "..., et quelle instance les a imposées ?", "..., and which region...?".
+_JOINED = re.compile(r"\s*[,;]\s*(?:et|and)\s+", re.IGNORECASE)
+_AND = {"et", "and"}
+
+
+def _bare(token: str) -> str:
+    return token.lower().strip("?.,;:!«»\"“”()")
+
+
+def _wh_phrase_end(tokens: list[str], start: int, language: str) -> int | None:
+    """Where the question phrase that starts at ``tokens[start]`` ends ('Où', 'à quel moment de la journée',
+    'How many'), or None when no question word starts there (prepositions before it allowed)."""
+    i = start
+    while i < len(tokens) and _bare(tokens[i]) in _LEAD_IN - _AND:
+        i += 1
+    if i >= len(tokens) or _bare(tokens[i]) not in _WH[language]:
+        return None
+    wh, i = _bare(tokens[i]), i + 1
+    if wh not in _WH_NOUN:
+        return i
+    taken = 0
+    while i < len(tokens) and taken < 5:
+        word, previous = _bare(tokens[i]), _bare(tokens[i - 1])
+        stops = (not tokens[i][:1].islower() or word in _AUXILIARIES or word in _AND or "-" in word
+                 or (word in _PHRASE_STOP and previous not in _LINKS) or word in _WH[language])
+        if stops or tokens[i - 1].endswith((",", "?")):
+            break
+        i, taken = i + 1, taken + 1
+    return i
+
+
+def question_parts(question: str, language: str) -> tuple[list[str], bool]:
+    """An open question that asks two things, as two questions, and whether the second leans on the first
+    ('..., et quelle instance les a imposées ?': 'les' is in the first). 'Quand et où se sont-ils retrouvés ?'
+    -> 'Quand se sont-ils retrouvés ?', 'Où se sont-ils retrouvés ?'; any other question -> ([question], False)."""
+    language = language if language in _WH else "en"
+    if question_form(question, language) != "open" or asks_to_compare(question):
+        return [question], False
+    mark = " ?" if language == "fr" else "?"
+    tokens = question.split()
+    first_end = _wh_phrase_end(tokens, 0, language)
+    if first_end and first_end < len(tokens) and _bare(tokens[first_end]) in _AND:
+        second_end = _wh_phrase_end(tokens, first_end + 1, language)
+        rest = tokens[second_end:] if second_end else []
+        if second_end and len([t for t in rest if re.search(r"\w", t)]) >= 2:
+            second = " ".join(tokens[first_end + 1:second_end])
+            return [" ".join(tokens[:first_end] + rest), " ".join([second[:1].upper() + second[1:]] + rest)], False
+    for joint in _JOINED.finditer(question):
+        head, tail = question[:joint.start()].strip(), question[joint.end():].strip()
+        if (len(head.split()) >= 3 and len(tail.split()) >= 2 and _clause_form(tail, language) == "open"
+                and question_form(head, language) == "open"):
+            return [head.rstrip(" ?") + mark, tail[:1].upper() + tail[1:]], True
+    return [question], False
