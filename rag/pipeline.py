@@ -98,6 +98,7 @@ def fit_messages(llm, build, passages: list[Passage], max_tokens: int) -> tuple[
 def _count_usage(answer: Answer, llm) -> None:
     answer.prompt_tokens += llm.usage.prompt_tokens
     answer.completion_tokens += llm.usage.completion_tokens
+    answer.tokens += llm.usage.tokens
 
 
 def _second_try(services, first: Answer, messages: list[dict]) -> Iterator[Event]:

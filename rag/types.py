@@ -156,6 +156,8 @@ class Answer:
     warnings: list[str] = field(default_factory=list)  # what was changed to answer at all (a cut question, left-out passages)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    tokens: list[tuple[str, float]] = field(default_factory=list)  # what the LLM wrote, token by token, with each one's log-probability
+    confidence: float | None = None  # how sure the LLM was of the words it added to the question (rag.confidence)
 
     @property
     def left_out(self) -> list[Claim]:
@@ -182,6 +184,7 @@ class Answer:
             "model_text": self.model_text,
             "first_try": self.first_try,
             "question_parts": list(self.parts),
+            "confidence": self.confidence,
             "warnings": list(self.warnings),
         }
 

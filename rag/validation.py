@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from rag.citations import POINTER_WORDS, clean_markers
+from rag.confidence import confidence
 from rag.grounding import Grounder, Grounding, Matcher, Window
 from rag.prompting import ABSTAIN_TEXT
 from rag.questions import asks_to_compare, choice_options, compared_facts, expected_answer, gives, judges_agreement, question_form
@@ -57,7 +58,10 @@ REASONS = {
     "restated": "the answer only restates the question",
     "off_question": "the passages it cites speak of something else than the question",
     "wrong_kind": "the answer does not give what the question asks for",
+    "unsure": "the model hesitated over what its answer adds to the question",
 }
+# Said with an answer kept despite a low confidence (answer.unsure = "warn"): wrong more often than not on the dev set.
+UNSURE_WARNING = "the model hesitated over what this answer adds to the question: check it against the cited passage"
 
 
 def quote(window: Window, note: str) -> Claim:
@@ -351,6 +355,11 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
         return abstain(answer, "unsupported", "; ".join(f"{c.text[:60]}: {c.note}" for c in answer.claims[:2]))
     if code := checker.answers_the_question(kept):
         return abstain(answer, code)
+    answer.confidence = confidence(answer.tokens, answer.question, cfg)
+    if answer.confidence is not None and answer.confidence < cfg.min_confidence:
+        if cfg.unsure == "abstain":
+            return abstain(answer, "unsure", f"confidence {answer.confidence:.2f}")
+        answer.warnings.append(UNSURE_WARNING)
     polarity = checker.yes_no(polarity, kept, quoted) if checker.form == "yesno" and not checker.compares else None
     answer.text = checker.rebuild(polarity, kept)
     answer.citations = citations(answer, kept)

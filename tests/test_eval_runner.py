@@ -149,6 +149,17 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
     assert changes(same_config, same_config) == ["- none"]  # nothing listed when no outcome changes
     assert "the model's own text was right: the checks threw it away" in md.split("## Failures: hybrid (replayed) min_claim_coverage=1.01")[1]
 
+    # the tokens' log-probabilities are stored and replayed: a hesitant model withdraws its answer under unsure=abstain
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    hesitant = report["configs"][0]["rows"][0]
+    hesitant["tokens"] = [[f" {w}", -3.0] for w in hesitant["model_text"].split()]
+    report_path.write_text(json.dumps(report), encoding="utf-8")
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--set", "answer.unsure=abstain",
+                    "--out", str(tmp / "unsure"), "-q") == 0
+    unsure = json.loads((tmp / "unsure" / "report.json").read_text(encoding="utf-8"))["configs"][0]["rows"]
+    assert unsure[0]["abstain_code"] == "unsure" and unsure[0]["confidence"] == -3.0
+    assert unsure[0]["tokens"] == hesitant["tokens"] and not unsure[1]["abstained"]
+
     # a kept second try cannot be replayed without the model: the first text is checked again; a question the run's
     # gate stopped stays stopped although its rounded cosine is now at the threshold; an empty text is declining
     report = json.loads(report_path.read_text(encoding="utf-8"))

@@ -77,7 +77,7 @@ class ReplaySystem:
         passages = [Passage(chunks[cid], 0.0, rank, dense_score=d) for rank, (cid, d) in enumerate(zip(row["passages"], row["dense"]), 1)]
         answer = Answer(question=item.question, text="", citations=[], passages=passages, abstained=False,
                         language=detect_language(item.question), timings=dict(row["timings"]),
-                        follows=previous_turn(item.history)[0])
+                        follows=previous_turn(item.history)[0], tokens=[tuple(t) for t in row.get("tokens", [])])
         gated = gate(answer, cfg.retrieval.min_dense_score)
         if not gated and row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded
             abstain(answer, "off_topic", row.get("abstain_reason", "").partition("(")[2].rstrip(")"))

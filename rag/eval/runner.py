@@ -62,6 +62,8 @@ class Outcome:
     claims: list[dict] = field(default_factory=list)
     first_try: str = ""  # with answer.second_try: the model's first text, when a second answer was kept
     parts: list[str] = field(default_factory=list)  # with answer.split_questions: the two questions asked instead
+    tokens: list = field(default_factory=list)  # the LLM's tokens and their log-probabilities, for replays (rag.confidence)
+    confidence: float | None = None
 
 
 def pipeline_outcome(result, ranked: Outcome) -> Outcome:
@@ -74,7 +76,8 @@ def pipeline_outcome(result, ranked: Outcome) -> Outcome:
         prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
         passages=[p.chunk.id for p in result.passages], dense=[round(p.dense_score, 4) for p in result.passages],
         abstain_code=result.abstain_code, form=result.form, claims=[c.to_dict() for c in result.claims],
-        first_try=result.first_try, parts=list(result.parts),
+        first_try=result.first_try, parts=list(result.parts), tokens=[list(t) for t in result.tokens],
+        confidence=result.confidence,
     )
 
 
@@ -203,7 +206,7 @@ def evaluate(system, item: EvalItem, retrieval_only: bool) -> dict:
         row.update(answer=out.text, abstained=out.abstained, abstain_reason=out.abstain_reason, abstain_code=out.abstain_code,
                    form=out.form, model_text=out.model_text, claims=out.claims, citations=out.citations, passages=out.passages,
                    dense=out.dense, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens,
-                   first_try=out.first_try, parts=out.parts)
+                   first_try=out.first_try, parts=out.parts, tokens=out.tokens, confidence=out.confidence)
         row["metrics"].update(answer_metrics(item, out, system.judge))
     return row
 
