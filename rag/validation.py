@@ -16,7 +16,8 @@ Evidence first (shared/DESIGN.md, "Answers: evidence first"):
    that adds something to it (restating it answers nothing), evidence that speaks of the
    question, and an answer of the kind it asks for (a number for "combien", a time for "quand").
 5. A yes/no question gets the polarity its evidence states; when the model's sentence is not
-   kept, the passage sentence that states the question (or its negation) answers instead.
+   kept, the passage sentence that states the question (or its negation) answers instead, and
+   when it only restates the question, the passage sentence that states it stands in for it.
 6. Kept claims from different articles that give different numbers are announced as sources
    that differ, each cited.
 """
@@ -271,6 +272,20 @@ class Checker:
             return None
         return quote(g.window, "the passage sentence that decides the question, quoted")
 
+    def quote_restated(self, kept: list[Claim]) -> list[Claim]:
+        """A yes/no answer whose kept sentences only restate the question: each gives way to the passage sentence
+        that states it (its grounding window), which holds the deciding fact. Not across languages."""
+        if not self.cfg.yes_no_quote_restated or not kept or any(c.adds for c in kept) or self.crosses(self.answer.question):
+            return kept
+        quotes: list[Claim] = []
+        for claim in kept:
+            claim.kept, claim.note = False, "restates the question: the passage sentence that states it is quoted"
+            window = Window(claim.passage, claim.span.start, claim.span.end, claim.span.text)
+            if all(q.span != claim.span for q in quotes):
+                quotes.append(quote(window, "the passage sentence that states the restated answer, quoted"))
+        self.answer.claims += quotes
+        return quotes
+
     def article(self, passage: int) -> str:
         return self.answer.passages[passage - 1].chunk.article_id
 
@@ -349,6 +364,8 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
         kept, quoted = checker.choose(kept)
         if quoted:
             answer.claims += kept
+    elif checker.form == "yesno":
+        kept = checker.quote_restated(kept)
     if not kept:
         if declined:
             return abstain(answer, "declined")

@@ -84,6 +84,26 @@ def test_a_right_no_is_kept_when_the_passage_negates_in_words_the_cues_miss():
     assert not result.abstained and result.text.startswith("Non.")
 
 
+def test_a_yes_no_answer_that_only_restates_the_question_shows_the_passage_sentence_instead():
+    question = "Poutine a-t-il offert un gant à Kim ?"
+    result = check(question, "Oui. Poutine a offert un gant à Kim [1].", GIFTS)
+    assert not result.abstained and result.text.startswith("Oui.") and "combinaison spatiale" in result.text
+    assert [c.n for c in result.citations] == [1] and "combinaison spatiale" in result.citations[0].sentences[0]
+    assert [c.kept for c in result.claims] == [False, True] and result.claims[0].note.startswith("restates the question")
+    negative = check("Moscou a-t-il précisé la date de la rencontre ?", "Non. Moscou n'a pas précisé la date de la rencontre [2].",
+                     GIFTS, SUMMIT)
+    assert negative.text.startswith("Non.") and "ni le lieu" in negative.text and [c.n for c in negative.citations] == [2]
+    # an answer that adds the deciding fact is kept in the model's words; so is one across languages (the quote would be French)
+    adds = check(question, "Oui. Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1].", GIFTS)
+    assert adds.claims[0].kept and len(adds.claims) == 1
+    english = check("Did Putin give Kim a glove?", "Yes. Putin gave Kim a glove [1].", GIFTS, language="en")
+    assert "combinaison" not in english.text
+    off = AnswerSettings(yes_no_quote_restated=False)
+    plain = validate(Answer(question=question, text="", citations=[], passages=passages(GIFTS), abstained=False, language="fr"),
+                     "Oui. Poutine a offert un gant à Kim [1].", off)
+    assert "combinaison" not in plain.text
+
+
 def test_a_yes_no_word_in_the_wrong_language_is_written_in_the_questions():
     result = check("Had Moscow given the date of the meeting?", "Non. Moscou n'a précisé ni la date ni le lieu [1].",
                    SUMMIT, language="en")
