@@ -281,7 +281,7 @@ class Checker:
         for claim in kept:
             claim.kept, claim.note = False, "restates the question: the passage sentence that states it is quoted"
             window = Window(claim.passage, claim.span.start, claim.span.end, claim.span.text)
-            if all(q.span != claim.span for q in quotes):
+            if all((q.passage, q.span) != (claim.passage, claim.span) for q in quotes):
                 quotes.append(quote(window, "the passage sentence that states the restated answer, quoted"))
         self.answer.claims += quotes
         return quotes
