@@ -174,3 +174,25 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
     assert first["rows"][0]["abstained"] and first["rows"][0]["abstain_code"] == "declined"
     assert first["rows"][1]["abstained"] and first["rows"][1]["abstain_code"] == "off_topic"
     assert first["rows"][2]["abstained"] and first["rows"][2]["abstain_code"] == "declined"
+
+
+def test_the_ceiling_counts_what_perfect_checks_would_make_right_of_the_texts_at_hand():
+    from rag.eval.dataset import EvalItem
+    from rag.eval.runner import Outcome, answer_metrics
+
+    asked = EvalItem("c1", "Où se trouve le cosmodrome ?", "fr", True, [A0], "", [["Extrême-Orient"]], "factoid")
+    unanswerable = EvalItem("c2", "Qui conduit le train ?", "fr", False, [], "", [], "unanswerable")
+
+    def outcome(text, model_text, abstained=False):
+        return Outcome(ranking=[A0], chunk_ids=[f"{A0}:0"], timings={}, text=text, abstained=abstained, model_text=model_text)
+
+    def ceiling(item, out):
+        return answer_metrics(item, out, None).get("ceiling")
+
+    abstained_on_right_text = outcome("Les articles ne permettent pas…", "Dans l'Extrême-Orient russe [1].", abstained=True)
+    assert ceiling(asked, abstained_on_right_text) == 1.0  # the model had it: the checks threw it away
+    assert ceiling(asked, outcome("Dans l'Extrême-Orient [1].", "Je ne sais pas.")) == 1.0  # the checks quoted the passage
+    assert ceiling(asked, outcome("À Moscou [1].", "À Moscou [1].")) == 0.0  # wrong whatever the checks do
+    assert ceiling(asked, outcome("Les articles…", "", abstained=True)) == 0.0  # stopped before the model wrote
+    assert ceiling(unanswerable, outcome("Kim [1].", "Kim [1].")) == 1.0  # perfect checks abstain
+    assert ceiling(asked, outcome("À Moscou.", "", abstained=None)) is None  # a system without checks has no ceiling

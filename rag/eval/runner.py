@@ -178,6 +178,9 @@ def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
         row["must_include"] = float(not out.abstained and m.must_include_ok(out.text, item.must_include))
         if out.model_text:  # what the model wrote before validation: is a right answer thrown away?
             row["model_must_include"] = float(right_answer(item, out.model_text, False))
+    if out.abstained is not None:  # perfect checks: every right text kept (the model's or the one they built), every wrong one withdrawn
+        model_right = bool(out.model_text) and right_answer(item, out.model_text, False)
+        row["ceiling"] = 1.0 if not item.answerable else float(model_right or bool(row["correct"]))
     if out.abstained:
         return row
     row["language_ok"] = float(answer_language(out.text) == item.language)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rag.eval import metrics as m
 
 RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5")
-ANSWER_KEYS = ("correct", "must_include", "model_must_include", "cit_recall_lex", "cit_precision_lex", "cit_recall_emb", "cit_precision_emb", "cites_gold", "language_ok")
+ANSWER_KEYS = ("correct", "must_include", "model_must_include", "ceiling", "cit_recall_lex", "cit_precision_lex", "cit_recall_emb", "cit_precision_emb", "cites_gold", "language_ok")
 ABSTENTION_KEYS = ("abstain_precision", "abstain_recall", "false_abstention")
 
 # key -> (column label, kind): "share" prints as %, "s" as seconds, "n" as a plain number
@@ -20,6 +20,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mrr": ("MRR@5", "ratio"), "ndcg@5": ("nDCG@5", "ratio"),
     "correct": ("right", "share"), "must_include": ("must-include", "share"),
     "model_must_include": ("model right (before checks)", "share"),
+    "ceiling": ("ceiling (perfect checks)", "share"),
     "cit_recall_lex": ("cit. recall (lex)", "share"), "cit_precision_lex": ("cit. precision (lex)", "share"),
     "cit_recall_emb": ("cit. recall (emb)", "share"), "cit_precision_emb": ("cit. precision (emb)", "share"),
     "cites_gold": ("cites gold", "share"), "language_ok": ("language ok", "share"),
@@ -89,7 +90,7 @@ def format_value(key: str, value) -> str:
 
 GROUP_FIELDS = ("split", "kind", "language")
 # What the per-class tables compare, configuration beside configuration.
-CLASS_KEYS = ("correct", "model_must_include", "false_abstention", "abstain_recall", "abstain_precision", "cites_gold",
+CLASS_KEYS = ("correct", "model_must_include", "ceiling", "false_abstention", "abstain_recall", "abstain_precision", "cites_gold",
               "cit_precision_lex", "language_ok", "total_p50")
 
 
