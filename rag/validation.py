@@ -273,17 +273,16 @@ class Checker:
         return quote(g.window, "the passage sentence that decides the question, quoted")
 
     def quote_restated(self, kept: list[Claim]) -> list[Claim]:
-        """A yes/no answer whose kept sentences only restate the question: each gives way to the passage sentence
-        that states it (its grounding window), which holds the deciding fact. Not across languages."""
+        """A yes/no answer whose kept sentences only restate the question: the passage sentences that state them (their
+        grounding windows), which hold the deciding fact, quoted to stand in for them; none otherwise. Not across languages."""
         if not self.cfg.yes_no_quote_restated or not kept or any(c.adds for c in kept) or self.crosses(self.answer.question):
-            return kept
+            return []
         quotes: list[Claim] = []
         for claim in kept:
             claim.kept, claim.note = False, "restates the question: the passage sentence that states it is quoted"
             window = Window(claim.passage, claim.span.start, claim.span.end, claim.span.text)
             if all((q.passage, q.span) != (claim.passage, claim.span) for q in quotes):
                 quotes.append(quote(window, "the passage sentence that states the restated answer, quoted"))
-        self.answer.claims += quotes
         return quotes
 
     def article(self, passage: int) -> str:
@@ -364,8 +363,9 @@ def validate(answer: Answer, raw_text: str, cfg: AnswerSettings, embedder=None) 
         kept, quoted = checker.choose(kept)
         if quoted:
             answer.claims += kept
-    elif checker.form == "yesno":
-        kept = checker.quote_restated(kept)
+    elif checker.form == "yesno" and (quotes := checker.quote_restated(kept)):
+        answer.claims += quotes
+        kept = quotes
     if not kept:
         if declined:
             return abstain(answer, "declined")

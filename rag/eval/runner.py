@@ -174,12 +174,12 @@ def right_answer(item: EvalItem, text: str, abstained: bool | None) -> bool:
 def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
     gold = set(item.gold_sources)
     row: dict = {"must_include": None, "cites_gold": None, "language_ok": None, "correct": float(right_answer(item, out.text, out.abstained))}
+    model_right = bool(out.model_text) and right_answer(item, out.model_text, False)  # what the model wrote, before validation
     if item.answerable and item.must_include:
         row["must_include"] = float(not out.abstained and m.must_include_ok(out.text, item.must_include))
-        if out.model_text:  # what the model wrote before validation: is a right answer thrown away?
-            row["model_must_include"] = float(right_answer(item, out.model_text, False))
+        if out.model_text:  # is a right answer thrown away?
+            row["model_must_include"] = float(model_right)
     if out.abstained is not None:  # perfect checks: every right text kept (the model's or the one they built), every wrong one withdrawn
-        model_right = bool(out.model_text) and right_answer(item, out.model_text, False)
         row["ceiling"] = 1.0 if not item.answerable else float(model_right or bool(row["correct"]))
     if out.abstained:
         return row
