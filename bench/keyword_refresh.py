@@ -24,15 +24,28 @@ import inspect
 import tempfile
 from pathlib import Path
 
-from bench.common import machine_info, markdown_table, quiet_logs, repeat_ms, summary_ms, timed, write_results
-from bench.corpus import fill_store, open_bench_store, random_unit_vectors, synthetic_chunks
+from bench.common import (
+    machine_info,
+    markdown_table,
+    quiet_logs,
+    repeat_ms,
+    summary_ms,
+    timed,
+    write_results,
+)
+from bench.corpus import (
+    fill_store,
+    open_bench_store,
+    random_unit_vectors,
+    synthetic_chunks,
+)
 
 MARKER = "zyxwvutsrq"  # a word no seed sentence contains: found only if the replaced text was indexed
 
 
 def make_retriever(store, cache_dir: Path):
-    from rag.embedding import HashingEmbedder
-    from rag.retrieval import Retriever
+    from rag.models.embedding import HashingEmbedder
+    from rag.retrieve.retrieval import Retriever
     from rag.settings import RetrievalSettings
 
     kwargs = {"cache_dir": cache_dir} if "cache_dir" in inspect.signature(Retriever).parameters else {}

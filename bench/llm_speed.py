@@ -3,7 +3,7 @@
 Generating one token reads every weight once, so tokens/s can't beat (memory bandwidth ÷ model
 bytes). The bandwidth is measured here with numpy (a large-array sum: one thread and all cores;
 a copy), and the bound uses the better read figure. Speculative decoding checks several tokens
-per pass over the weights, so it alone can beat the bound. Prompts are the project's own: ``rag.prompting.build_messages`` on the
+per pass over the weights, so it alone can beat the bound. Prompts are the project's own: ``rag.ask.prompting.build_messages`` on the
 passages retrieved for seed questions (hashing embedder, hybrid retrieval, k=4).
 
 Configurations, each a fresh ``llama_cpp.Llama`` (n_ctx 2048, greedy), compared with
@@ -63,8 +63,8 @@ def memory_bandwidth(mb: int = 512, tries: int = 5) -> dict:
 def seed_prompts(n: int) -> list[list[dict]]:
     """``n`` French seed questions, each as the chat messages the pipeline would send."""
     from rag import build_services, ingest, load_settings
+    from rag.ask.prompting import build_messages
     from rag.eval.dataset import load_dataset
-    from rag.prompting import build_messages
     from rag.text import detect_language
 
     items = load_dataset(SEEDS / "eval" / "dev.jsonl")
@@ -119,7 +119,7 @@ def load(model: Path, kwargs: dict):
 def run_config(model: Path, name: str, kwargs: dict, cold: bool, prompts, max_tokens: int, repeats: int) -> dict:
     llm = load(model, kwargs)
     if not cold:  # a running server's state: an earlier question left the system prompt cached
-        from rag.prompting import build_messages
+        from rag.ask.prompting import build_messages
 
         generate(llm, build_messages("Qui a rencontré qui ?", [], "fr"), 4, cold=True)
     runs = [generate(llm, p, max_tokens, cold) for _ in range(repeats) for p in prompts]

@@ -35,7 +35,7 @@ F32 = 0  # ggml's type number for 32-bit floats (llama.cpp's KV cache is f16 by 
 
 def variants(system_file: Path | None) -> dict[str, tuple[str, dict]]:
     """name -> (system prompt, extra ``Llama`` keyword arguments)."""
-    from rag.prompting import SYSTEM_V1, SYSTEM_V2
+    from rag.ask.prompting import SYSTEM_V1, SYSTEM_V2
 
     out = {"v1": (SYSTEM_V1, {}), "v2": (SYSTEM_V2, {}), "v2 + flash attention": (SYSTEM_V2, {"flash_attn": True}),
            "v2 + f32 KV cache": (SYSTEM_V2, {"type_k": F32, "type_v": F32})}
@@ -48,8 +48,8 @@ def run(prompts: list[list[dict]], chosen: dict[str, tuple[str, dict]], max_toke
     from llama_cpp import Llama
 
     from rag import load_settings
-    from rag.llm import engine_options
     from rag.models.files import resolve_gguf
+    from rag.models.llm import engine_options
 
     settings = load_settings()
     model = resolve_gguf(settings.llm.model, settings.models_dir)

@@ -21,8 +21,23 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from bench.common import machine_info, markdown_table, quiet_logs, repeat_ms, summary_ms, timed, write_results
-from bench.corpus import DIM, SEEDS, fill_store, open_bench_store, random_unit_vectors, synthetic_chunks
+from bench.common import (
+    machine_info,
+    markdown_table,
+    quiet_logs,
+    repeat_ms,
+    summary_ms,
+    timed,
+    write_results,
+)
+from bench.corpus import (
+    DIM,
+    SEEDS,
+    fill_store,
+    open_bench_store,
+    random_unit_vectors,
+    synthetic_chunks,
+)
 
 
 def questions() -> list[str]:
@@ -32,8 +47,8 @@ def questions() -> list[str]:
 
 
 def measure(store, n: int, kind: str, queries: list[str], runs: int) -> list[dict]:
-    from rag.embedding import HashingEmbedder
-    from rag.retrieval import Retriever
+    from rag.models.embedding import HashingEmbedder
+    from rag.retrieve.retrieval import Retriever
     from rag.settings import RetrievalSettings
 
     chunks = synthetic_chunks(n, seed=1)

@@ -9,7 +9,7 @@ Public API::
 """
 
 from rag.errors import RagError
-from rag.ingestion import IngestReport, ingest, remove
+from rag.ingestion.indexing import IngestReport, ingest, remove
 from rag.pipeline import Event, answer, ensure_corpus, search, stream_answer
 from rag.services import Services, build_services
 from rag.settings import Settings, load_settings

@@ -11,14 +11,14 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from rag.conversation import previous_turn, retrieval_query
+from rag.ask.conversation import previous_turn, retrieval_query
+from rag.ask.prompting import build_messages, second_try_messages
+from rag.ask.questions import question_parts
+from rag.checks.legacy import validate_v1
+from rag.checks.validation import abstain, validate
 from rag.errors import InputError
-from rag.legacy import validate_v1
-from rag.prompting import build_messages, second_try_messages
-from rag.questions import question_parts
 from rag.text import detect_language, says_dont_know
 from rag.types import Answer, Passage
-from rag.validation import abstain, validate
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def ensure_corpus(services, progress: bool = True) -> None:
     store = services.store
     store.check_readable(services.settings.store.collection)
     if store.count() == 0 and services.settings.seeds_dir.is_dir():
-        from rag.ingestion import ingest
+        from rag.ingestion.indexing import ingest
 
         log.info("empty store: ingesting %s", services.settings.seeds_dir)
         ingest(services, [services.settings.seeds_dir], progress=progress)

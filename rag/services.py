@@ -10,10 +10,10 @@ import logging
 import threading
 from functools import cached_property
 
-from rag.chunking import chunking_signature
-from rag.embedding import make_embedder
-from rag.llm import make_llm
-from rag.retrieval import Retriever
+from rag.ingestion.chunking import chunking_signature
+from rag.models.embedding import make_embedder
+from rag.models.llm import make_llm
+from rag.retrieve.retrieval import Retriever
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from rag.errors import SettingsError
 
@@ -164,7 +169,7 @@ class AnswerSettings(BaseModel):
     min_confidence: float = Field(
         -0.65, description="v2: an answer whose confidence is below this is flagged, or withdrawn (see unsure). Its "
         "confidence is the LLM's mean log-probability of the first token of each word it adds to the question "
-        "(rag.confidence; greedy llama.cpp only, else none). Below -0.65 on the tune part: 14 of 214 answers, 12 of them "
+        "(rag.checks.confidence; greedy llama.cpp only, else none). Below -0.65 on the tune part: 14 of 214 answers, 12 of them "
         "wrong (7 wrong answers, 5 inventions for unanswerable questions), against 58 of the 183 above it; on the test "
         "part: 5 of 55, 3 wrong, against 21 of the 46 above it. -inf: never.",
     )
@@ -219,7 +224,7 @@ class AnswerSettings(BaseModel):
     split_questions: bool = Field(
         True, description="v2: an open question that asks two things ('Quand et où...', '..., et quelle instance les a "
         "imposées ?') is asked as two questions over the same passages, one after the other, and the two answers are checked "
-        "together against the whole question (rag.questions.question_parts); the second costs only its own question's tokens "
+        "together against the whole question (rag.ask.questions.question_parts); the second costs only its own question's tokens "
         "to read (llama.cpp keeps the passages cached) and its answer's. Tune, the 17 questions it splits asked both ways in "
         "one run: right 3 -> 5, false abstention 5 -> 2; test part, both ways in one run: 6 split, one gained, one lost, "
         "false abstention 16 -> 18 of 70.",

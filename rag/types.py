@@ -56,6 +56,22 @@ class Chunk:
         )
 
 
+def join_chunks(chunks: list[Chunk]) -> str:
+    """The article text rebuilt from its overlapping chunks (their offsets say where each starts)."""
+    text, covered = "", 0
+    for chunk in sorted(chunks, key=lambda c: c.n):
+        if text and chunk.end <= covered:
+            continue
+        if text and chunk.start < covered:
+            text += chunk.text[covered - chunk.start :]
+        elif text:  # the gap is white space the chunker trimmed: a space or a paragraph break
+            text += (" " if chunk.start - covered <= 1 else "\n\n") + chunk.text
+        else:
+            text = chunk.text
+        covered = max(covered, chunk.end)
+    return text
+
+
 @dataclass
 class Passage:
     """A retrieved chunk with its score and rank, as shown to the LLM and the user."""
@@ -144,7 +160,7 @@ class Answer:
     language: str
     timings: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
-    retrieval_query: str = ""  # what was searched: the question, with the previous turn for a follow-up, then the corpus words added (rag.expansion)
+    retrieval_query: str = ""  # what was searched: the question, with the previous turn for a follow-up, then the corpus words added (rag.retrieve.expansion)
     follows: str = ""  # for a follow-up, the previous question (what its pronouns point to)
     abstain_reason: str = ""  # in plain words, for the user
     abstain_code: str = ""  # the same as data: off_topic, declined, unsupported, off_question, ...
@@ -157,7 +173,7 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tokens: list[tuple[str, float]] = field(default_factory=list)  # what the LLM wrote, token by token, with each one's log-probability
-    confidence: float | None = None  # how sure the LLM was of the words it added to the question (rag.confidence)
+    confidence: float | None = None  # how sure the LLM was of the words it added to the question (rag.checks.confidence)
 
     @property
     def left_out(self) -> list[Claim]:

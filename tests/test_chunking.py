@@ -1,8 +1,8 @@
-from rag.chunking import Chunker, article_hash
-from rag.loading import iter_articles
-from rag.settings import ChunkingSettings
-
 from conftest import SEEDS
+
+from rag.ingestion.chunking import Chunker, article_hash
+from rag.ingestion.loading import iter_articles
+from rag.settings import ChunkingSettings
 
 
 def seed_article(stem="001_637cde7ca846b1b3"):
@@ -35,8 +35,7 @@ def test_hash_changes_with_text_or_chunking():
 
 
 def test_article_is_rebuilt_from_its_chunks(seeded):
-    from rag.chunking import join_chunks
-    from rag.types import Chunk
+    from rag.types import Chunk, join_chunks
 
     article = "Premier paragraphe. Il continue ici.\n\nDeuxième paragraphe, long. Fin."
     pieces = [(0, 36), (20, 36), (25, 52), (38, len(article))]  # overlaps, a contained one, a gap

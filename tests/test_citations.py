@@ -1,4 +1,4 @@
-from rag.citations import answer_support, build_citations, clean_markers
+from rag.checks.citations import answer_support, build_citations, clean_markers
 from rag.types import Chunk, Passage
 
 
@@ -39,7 +39,7 @@ def test_answer_that_only_restates_the_question_has_no_support():
 
 
 def test_a_sentence_that_only_points_at_a_passage_gives_its_marker_to_the_previous_one():
-    from rag.citations import attach_orphan_markers
+    from rag.checks.citations import attach_orphan_markers
 
     assert attach_orphan_markers("Kim est venu en train blindé. C'est le passage [2].") == "Kim est venu en train blindé [2]."
     assert attach_orphan_markers("The speed is 60 km/h. This is stated in passage [1].") == "The speed is 60 km/h [1]."

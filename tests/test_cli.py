@@ -1,10 +1,9 @@
 import json
 
 import pytest
+from conftest import SEEDS
 
 from ui.cli import main
-
-from conftest import SEEDS
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The model's confidence in what its answer adds (rag.confidence), read from llama.cpp's token log-probabilities,
+"""The model's confidence in what its answer adds (rag.checks.confidence), read from llama.cpp's token log-probabilities,
 and the 'unsure' abstention it drives. Token lists are scripted the way llama.cpp's Qwen tokenizer splits text."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from rag.confidence import added_word_logprobs, confidence
-from rag.llm import _token_recorder
+from rag.checks.confidence import added_word_logprobs, confidence
+from rag.checks.validation import UNSURE_WARNING, validate
+from rag.models.llm import _token_recorder
 from rag.settings import AnswerSettings
 from rag.types import Answer, Chunk, Passage
-from rag.validation import UNSURE_WARNING, validate
 
 COSMONAUT = ("Kim Jong Un a visité le cosmodrome. Moscou a proposé à Pyongyang d’envoyer un cosmonaute nord-coréen dans "
              "l’espace, selon les agences russes.")
@@ -89,9 +89,10 @@ def test_the_recorder_writes_the_likeliest_token_and_leaves_the_logits_alone():
 
 
 def test_the_pipeline_passes_the_models_tokens_to_the_checks_and_the_json(make_services):
-    from rag import answer, ingest
-    from rag.llm import Usage
     from conftest import SEEDS
+
+    from rag import answer, ingest
+    from rag.models.llm import Usage
 
     services = make_services(script=["Poutine a offert à Kim une carabine de production russe [1]."])
     ingest(services, [SEEDS], progress=False)

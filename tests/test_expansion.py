@@ -6,8 +6,8 @@ import zlib
 
 import numpy as np
 
-from rag.expansion import QueryExpander
-from rag.keyword import KeywordIndex
+from rag.retrieve.expansion import QueryExpander
+from rag.retrieve.keyword import KeywordIndex
 from rag.types import Chunk
 
 # Translation pairs share a direction; every other word gets its own (nearly orthogonal) one.

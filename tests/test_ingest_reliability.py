@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SEEDS
 
 from rag import ingest
-from rag.chunking import Chunker
-from rag.loading import Skipped, iter_articles
+from rag.ingestion.chunking import Chunker
+from rag.ingestion.loading import Skipped, iter_articles
 from rag.settings import ChunkingSettings
 from rag.types import Article
-
-from conftest import SEEDS
 
 
 def one_line_of_short_sentences(n: int) -> str:

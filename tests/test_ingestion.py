@@ -1,10 +1,9 @@
 import pytest
+from conftest import SEEDS
 
 from rag import ingest, remove
 from rag.errors import StoreMismatchError
 from rag.pipeline import ensure_corpus
-
-from conftest import SEEDS
 
 
 def test_reingest_is_idempotent_and_changed_file_replaces_chunks(make_services, seed_copy):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-import rag.keyword as keyword
-from rag import ingest, remove, search
-from rag.keyword import KeywordIndex
-from rag.retrieval import Retriever
-
 from conftest import SEEDS
+
+import rag.retrieve.keyword as keyword
+from rag import ingest, remove, search
+from rag.retrieve.keyword import KeywordIndex
+from rag.retrieve.retrieval import Retriever
 
 
 @pytest.fixture

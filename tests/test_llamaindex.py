@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conftest import SEEDS
 from llama_index.core.base.base_query_engine import BaseQueryEngine
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.query_engine import RetrieverQueryEngine
@@ -9,8 +10,6 @@ from llama_index.core.schema import NodeWithScore
 
 from rag import ingest
 from rag.llamaindex import NewsQueryEngine, NewsRetriever, ProjectLLM
-
-from conftest import SEEDS
 
 GIFT = "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale"
 

@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from rag.llm import LlamaCppLLM
+from rag.models.llm import LlamaCppLLM
 from rag.settings import LLMSettings
 
 

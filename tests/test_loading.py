@@ -1,11 +1,16 @@
 import json
 
 import pytest
+from conftest import SEEDS
 
 from rag.errors import InputError
-from rag.loading import Skipped, derive_title, expand_paths, iter_articles, split_date_line
-
-from conftest import SEEDS
+from rag.ingestion.loading import (
+    Skipped,
+    derive_title,
+    expand_paths,
+    iter_articles,
+    split_date_line,
+)
 
 
 def load_all(paths, max_bytes=20_000_000):

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from rag import ingest
-from rag.loading import Skipped, iter_articles
+from rag.ingestion.loading import Skipped, iter_articles
 from ui.cli import main as cli
 
 

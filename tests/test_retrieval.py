@@ -1,5 +1,5 @@
 from rag import search
-from rag.retrieval import collapse_duplicates, overlap, rrf_fuse, shingles
+from rag.retrieve.retrieval import collapse_duplicates, overlap, rrf_fuse, shingles
 from rag.types import Chunk, Passage
 
 
@@ -47,8 +47,9 @@ def test_search_returns_distinct_passages_after_dedup(seeded):
 
 
 def test_bm25_only_and_dense_only_modes(make_services):
-    from rag import ingest
     from conftest import SEEDS
+
+    from rag import ingest
 
     for mode in ("bm25", "dense"):
         services = make_services(retrieval={"mode": mode})

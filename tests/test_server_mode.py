@@ -13,13 +13,20 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
-from rag import Answer, build_services, ingest, load_settings, remove, search, stream_answer
-from rag.validation import validate
-from rag.prompting import ABSTAIN_TEXT
-from ui.cli import main as cli
-
 from conftest import SEEDS
+
+from rag import (
+    Answer,
+    build_services,
+    ingest,
+    load_settings,
+    remove,
+    search,
+    stream_answer,
+)
+from rag.ask.wording import ABSTAIN_TEXT
+from rag.checks.validation import validate
+from ui.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ is not an installed package

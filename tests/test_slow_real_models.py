@@ -8,11 +8,10 @@ shared between runs. Nothing is downloaded.
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS
 
 from rag import answer, build_services, ingest, load_settings, search
 from rag.text import fold
-
-from conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,7 @@ def test_real_llm_answers_with_correct_citations(real, question, language, must,
     assert must in fold(result.text)
     assert source in {c.passage.chunk.article_id for c in result.citations}
     assert result.timings["first_token_s"] is not None and result.prompt_tokens > 100
-    # greedy llama.cpp gives each token's log-probability, hence the answer's confidence (rag.confidence)
+    # greedy llama.cpp gives each token's log-probability, hence the answer's confidence (rag.checks.confidence)
     assert len(result.tokens) > result.completion_tokens // 2 and all(lp <= 0 for _, lp in result.tokens)
     assert result.confidence is not None and result.confidence >= real.settings.answer.min_confidence
 

@@ -13,10 +13,9 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT, SEEDS
 
 from ui.cli import main as cli
-
-from conftest import ROOT, SEEDS
 
 HOLDER = """
 import sys

@@ -1,8 +1,16 @@
 """The text rules of rag.text: one home for folding, words, sentences, markers, phrases, language."""
 
 from rag.text import (
-    content_words, detect_language, fold, marker_numbers, numbers_in, same_stem, sentence_spans, split_sentences, strip_markers,
+    content_words,
+    detect_language,
+    fold,
+    marker_numbers,
+    numbers_in,
+    same_stem,
     says_dont_know,
+    sentence_spans,
+    split_sentences,
+    strip_markers,
 )
 
 
@@ -64,7 +72,7 @@ def test_language_of_questions_and_answers():
 
 
 def test_question_form_reads_the_main_clause():
-    from rag.questions import question_form
+    from rag.ask.questions import question_form
 
     assert question_form("Le Kremlin a-t-il confirmé la date ?", "fr") == "yesno"
     assert question_form("Kim est-il venu en train ou en avion ?", "fr") == "choice"
@@ -85,7 +93,7 @@ def test_negation_reaches_the_words_it_bears_on():
 
 
 def test_expected_answer_kinds_and_what_gives_them():
-    from rag.questions import expected_answer, gives
+    from rag.ask.questions import expected_answer, gives
 
     assert expected_answer("Combien de missiles ont été tirés ?") == "number"
     assert expected_answer("Quand Kim est-il parti ?") == "time"
@@ -103,7 +111,7 @@ def test_sentences_end_at_line_breaks():
 
 
 def test_a_question_on_what_the_articles_say_against_each_other_is_told_from_one_that_merely_names_them():
-    from rag.questions import asks_to_compare, compared_facts
+    from rag.ask.questions import asks_to_compare, compared_facts
 
     assert asks_to_compare("Les dépêches s'accordent-elles sur le moment du départ ?")
     assert asks_to_compare("Avant le sommet, les articles laissaient-ils entendre que la rencontre aurait lieu à Vladivostok ?")
@@ -115,7 +123,7 @@ def test_a_question_on_what_the_articles_say_against_each_other_is_told_from_one
 
 
 def test_the_options_of_a_choice_question_are_the_words_that_tell_them_apart():
-    from rag.questions import choice_options
+    from rag.ask.questions import choice_options
 
     assert choice_options("Désigne-t-elle la mer du Japon ou la mer Jaune ?", "fr") == ({"japon"}, {"jaune"})
     assert choice_options("Est-il parti en train ou en avion ?", "fr") == ({"train"}, {"avion"})
@@ -126,7 +134,7 @@ def test_the_options_of_a_choice_question_are_the_words_that_tell_them_apart():
 
 
 def test_a_question_that_asks_two_things_is_split_in_two():
-    from rag.questions import question_parts
+    from rag.ask.questions import question_parts
 
     assert question_parts("Quel jour et à quel moment de la journée Poutine et Kim sont-ils arrivés au cosmodrome ?", "fr") == (
         ["Quel jour Poutine et Kim sont-ils arrivés au cosmodrome ?",
@@ -141,7 +149,7 @@ def test_a_question_that_asks_two_things_is_split_in_two():
 
 
 def test_a_question_that_asks_one_thing_is_not_split():
-    from rag.questions import question_parts
+    from rag.ask.questions import question_parts
 
     for question, language in [
         ("Quand Poutine et Kim se sont-ils rencontrés ?", "fr"),  # 'et' joins the people, not two questions

@@ -6,11 +6,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, fake_settings
 
 from rag import build_services, ingest
 from ui.app import build_app, launch_options
-
-from conftest import SEEDS, fake_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--disable-background-networking",

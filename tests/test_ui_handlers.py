@@ -6,14 +6,13 @@ import json
 
 import gradio as gr
 import pytest
+from conftest import SEEDS
 
 from rag import answer, ingest
 from rag.errors import InputError
 from rag.types import REPEATED, Answer, Chunk, Citation, Passage, Span
 from ui import handlers, render
 from ui.app import build_app
-
-from conftest import SEEDS
 
 QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 

@@ -6,13 +6,12 @@ import json
 import socket
 
 import pytest
+from conftest import SEEDS, fake_settings
 from gradio_client import Client
 
 from rag import build_services, ingest
 from rag.errors import SettingsError
 from ui.app import _auth, build_app, launch_options, serve
-
-from conftest import SEEDS, fake_settings
 
 QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 
@@ -197,7 +196,7 @@ def test_serve_has_the_llm_read_the_system_prompt_before_it_says_ready(tmp_path,
     import gradio as gr
 
     import rag
-    from rag.prompting import build_messages
+    from rag.ask.prompting import build_messages
 
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: None)
     for key, value in {"DATA_DIR": str(tmp_path / "data"), "LLM__BACKEND": "fake", "EMBEDDER__BACKEND": "hashing"}.items():

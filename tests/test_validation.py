@@ -1,17 +1,17 @@
-"""The claim-level checks of rag.validation on scripted model outputs, one class of failure at a time.
+"""The claim-level checks of rag.checks.validation on scripted model outputs, one class of failure at a time.
 
 Each test is a reply a 1.5B model really gives (shapes seen on the dev set), over passages taken
-from the seed articles; the first-release checks (rag.legacy) get most of them wrong.
+from the seed articles; the first-release checks (rag.checks.legacy) get most of them wrong.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from rag.legacy import validate_v1
+from rag.checks.legacy import validate_v1
+from rag.checks.validation import validate
 from rag.settings import AnswerSettings
 from rag.types import Answer, Chunk, Passage
-from rag.validation import validate
 
 GIFTS = ("« M.Poutine a offert à Kim un gant provenant d’une combinaison spatiale, qui a voyagé plusieurs fois dans l’espace. "
          "Il a aussi offert à Kim une carabine de production russe de la plus haute qualité. En retour, il a également reçu "
@@ -245,7 +245,7 @@ def test_hallucinated_citation_numbers_are_dropped():
 
 
 def test_markers_written_after_the_full_stop_stay_with_their_sentence():
-    from rag.citations import clean_markers
+    from rag.checks.citations import clean_markers
 
     assert clean_markers("Ils se sont retrouvés à Vostotchny. [1], [2] Mercredi [1].", 4) == (
         "Ils se sont retrouvés à Vostotchny [1], [2]. Mercredi [1].")
@@ -254,9 +254,8 @@ def test_markers_written_after_the_full_stop_stay_with_their_sentence():
 
 
 def test_a_sentence_that_repeats_an_earlier_one_is_dropped():
-    from rag.types import Claim
-    from rag.types import REPEATED
-    from rag.validation import drop_repeats
+    from rag.checks.validation import drop_repeats
+    from rag.types import REPEATED, Claim
 
     claims = drop_repeats([
         Claim("Les sanctions interdisent la vente d'armes.", [1], passage=1, kept=True),

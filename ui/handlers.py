@@ -16,9 +16,9 @@ from pathlib import Path
 import gradio as gr
 
 from rag import RagError, answer, ingest, remove, stream_answer
-from rag.conversation import checked_history
+from rag.ask.conversation import checked_history
 from rag.errors import InputError
-from rag.loading import SUPPORTED as UPLOAD_TYPES
+from rag.ingestion.loading import SUPPORTED as UPLOAD_TYPES
 from rag.types import Answer, Passage
 from ui import render
 

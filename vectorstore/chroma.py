@@ -18,9 +18,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from rag.chunking import join_chunks
 from rag.errors import StoreError, StoreMismatchError
-from rag.types import Chunk
+from rag.types import Chunk, join_chunks
 from vectorstore.lock import hold
 
 log = logging.getLogger(__name__)

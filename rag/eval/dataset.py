@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rag.conversation import history_problem
+from rag.ask.conversation import history_problem
 from rag.errors import InputError
 
 # The classes of question the report breaks every metric down by (seeds/eval/README.md).

@@ -14,9 +14,9 @@ import random
 import re
 from pathlib import Path
 
-from rag.chunking import Chunker
 from rag.errors import InputError
-from rag.loading import Skipped, iter_articles
+from rag.ingestion.chunking import Chunker
+from rag.ingestion.loading import Skipped, iter_articles
 from rag.text import detect_language
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ PRESETS: dict[str, dict] = {
     # The configuration before the answer-quality work (first release's prompt and checks), to compare in the same run.
     "today": {"answer": {"prompt": "v1", "checks": "v1", "followup_answer": False, "min_cross_lingual_cosine": 0.82},
               "retrieval": {"expand_min_cosine": 2.0}},
-    # The default without query expansion (rag.expansion), to measure what it buys in the same run.
+    # The default without query expansion (rag.retrieve.expansion), to measure what it buys in the same run.
     "no-expansion": {"retrieval": {"expand_min_cosine": 2.0}},
 }
 DEFAULT_PRESETS = ("hybrid", "today", "naive")

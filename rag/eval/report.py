@@ -7,7 +7,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rag.eval.plots import plot_latency, plot_metrics
-from rag.eval.summary import ABSTENTION_KEYS, ANSWER_KEYS, CLASS_KEYS, COLUMNS, RETRIEVAL_KEYS, format_value
+from rag.eval.summary import (
+    ABSTENTION_KEYS,
+    ANSWER_KEYS,
+    CLASS_KEYS,
+    COLUMNS,
+    RETRIEVAL_KEYS,
+    format_value,
+)
 
 SPEED_KEYS = ("retrieve_p50", "retrieve_p95", "first_token_p50", "first_token_p95", "total_p50", "total_p95", "prompt_tokens", "tokens_per_s")
 

@@ -9,23 +9,30 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from tqdm import tqdm
+
+from rag import build_services
 from rag.eval import metrics as m
 from rag.eval.dataset import EvalItem
 from rag.eval.language import answer_language
 from rag.eval.presets import EvalConfig
 from rag.eval.summary import group_summaries, summarize
-from rag.eval.support import EmbeddingJudge, judged_sentences, lexical_supports
-from rag.pipeline import WARM_UP_QUESTION, warm_up
-from rag.text import split_sentences, strip_markers
+from rag.eval.support import lexical_supports
+from rag.eval.systems import (
+    RANK_DEPTH,
+    NaiveSystem,
+    Outcome,
+    PipelineSystem,
+    ReplaySystem,
+    prepare_corpus,
+)
 
 log = logging.getLogger(__name__)
 
-RANK_DEPTH = 5
 SECRETS = {"ui": True, "llm": {"api_key"}}  # never written into a report someone may share
 
 
@@ -38,119 +45,6 @@ class ConfigResult:
     rows: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     groups: dict = field(default_factory=dict)  # split / kind / language -> value -> summary
-
-
-@dataclass
-class Outcome:
-    """What one system produced for one question, in the shape the metrics need."""
-
-    ranking: list[str]  # article id of each retrieved passage, in rank order
-    chunk_ids: list[str]
-    timings: dict
-    text: str | None = None
-    abstained: bool | None = None  # None: the system cannot abstain (naive baseline)
-    abstain_reason: str = ""
-    model_text: str = ""  # the LLM's raw text before validation, where the pipeline keeps it
-    cited: list[tuple[str, list]] = field(default_factory=list)  # (sentence, passages it cites)
-    citations: list[dict] = field(default_factory=list)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    passages: list[str] = field(default_factory=list)  # chunk ids the answer was given, in prompt order
-    dense: list[float] = field(default_factory=list)  # their cosine with the question (the off-topic gate reads it)
-    abstain_code: str = ""
-    form: str = ""
-    claims: list[dict] = field(default_factory=list)
-    first_try: str = ""  # with answer.second_try: the model's first text, when a second answer was kept
-    parts: list[str] = field(default_factory=list)  # with answer.split_questions: the two questions asked instead
-    tokens: list = field(default_factory=list)  # the LLM's tokens and their log-probabilities, for replays (rag.confidence)
-    confidence: float | None = None
-
-
-def pipeline_outcome(result, ranked: Outcome) -> Outcome:
-    """What the metrics need of a checked ``rag.Answer``."""
-    pairs = [] if result.abstained else judged_sentences(result.text, result.passages)
-    return Outcome(
-        ranking=ranked.ranking, chunk_ids=ranked.chunk_ids, timings=dict(result.timings), text=result.text,
-        abstained=result.abstained, abstain_reason=result.abstain_reason, cited=pairs, model_text=result.model_text,
-        citations=[{"n": c.n, "source": c.passage.chunk.article_id, "chunk_id": c.passage.chunk.id} for c in result.citations],
-        prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-        passages=[p.chunk.id for p in result.passages], dense=[round(p.dense_score, 4) for p in result.passages],
-        abstain_code=result.abstain_code, form=result.form, claims=[c.to_dict() for c in result.claims],
-        first_try=result.first_try, parts=list(result.parts), tokens=[list(t) for t in result.tokens],
-        confidence=result.confidence,
-    )
-
-
-def prepare_corpus(services, corpus: Path) -> list[str]:
-    """Ingest the corpus (idempotent) and drop articles that are no longer in it; returns its ids."""
-    from rag import ingest, remove
-
-    report = ingest(services, [corpus], progress=False)
-    ids = set(report.added) | set(report.replaced) | set(report.unchanged)
-    for article in services.store.articles():
-        if article["id"] not in ids:
-            remove(services, article["id"])
-    return sorted(ids)
-
-
-class PipelineSystem:
-    """The project's pipeline: ``rag.answer`` (retrieval, prompt, citations, abstention)."""
-
-    def __init__(self, services):
-        self.services = services
-        self.judge = EmbeddingJudge(services.embedder, services.store)
-        self.depth = max(RANK_DEPTH, services.settings.retrieval.k)
-
-    def rank(self, item: EvalItem) -> Outcome:
-        from rag import search
-
-        started = time.perf_counter()
-        passages = search(self.services, item.question, k=self.depth, history=item.history)
-        seconds = time.perf_counter() - started
-        return Outcome([p.chunk.article_id for p in passages], [p.chunk.id for p in passages], {"retrieve_s": round(seconds, 3)})
-
-    def warm_up(self, retrieval_only: bool) -> None:
-        """Load the models and cache the (constant) system prompt, as a running server has, untimed."""
-        warm_up(self.services, llm=not retrieval_only)
-
-    def ask(self, item: EvalItem) -> Outcome:
-        from rag import answer
-
-        ranked = self.rank(item)
-        out = pipeline_outcome(answer(self.services, item.question, item.history or None), ranked)
-        self.judge.prepare(out.cited)
-        return out
-
-
-class NaiveSystem:
-    """The llama-index baseline (rag.eval.baseline): top-2, default prompt, no citations."""
-
-    def __init__(self, services):
-        from rag.eval.baseline import NaiveBaseline
-
-        self.baseline = NaiveBaseline(services)
-        self.judge = None
-
-    def rank(self, item: EvalItem) -> Outcome:
-        started = time.perf_counter()
-        nodes = self.baseline.retrieve(item.question)
-        seconds = time.perf_counter() - started
-        articles = [n.node.metadata.get("article_id", "") for n in nodes]
-        return Outcome(articles, [n.node.node_id for n in nodes], {"retrieve_s": round(seconds, 3)})
-
-    def warm_up(self, retrieval_only: bool) -> None:
-        if retrieval_only:
-            self.baseline.retrieve(WARM_UP_QUESTION)
-        else:
-            self.baseline.ask(WARM_UP_QUESTION)
-
-    def ask(self, item: EvalItem) -> Outcome:
-        r = self.baseline.ask(item.question)
-        return Outcome(
-            ranking=r.sources, chunk_ids=r.chunk_ids, timings=r.timings, text=r.text,
-            cited=[(strip_markers(s), []) for s in split_sentences(r.text)],
-            prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
-        )
 
 
 def retrieval_metrics(item: EvalItem, ranking: list[str]) -> dict:
@@ -216,17 +110,11 @@ def evaluate(system, item: EvalItem, retrieval_only: bool) -> dict:
 
 def make_system(config: EvalConfig, services):
     if config.replay is not None:
-        from rag.eval.replay import ReplaySystem
-
         return ReplaySystem(services, config.replay)
     return NaiveSystem(services) if config.naive else PipelineSystem(services)
 
 
 def run_config(config: EvalConfig, items: list[EvalItem], corpus: Path, retrieval_only=False, progress=True) -> ConfigResult:
-    from tqdm import tqdm
-
-    from rag import build_services
-
     services = build_services(config.settings)
     corpus_ids = prepare_corpus(services, corpus)
     system = make_system(config, services)

@@ -1,6 +1,6 @@
 """Does a cited passage back an answer sentence? Two cheap judges instead of an NLI model.
 
-- lexical: rag.citations.sentence_support: enough of the content words the sentence adds to
+- lexical: rag.checks.citations.sentence_support: enough of the content words the sentence adds to
   the question are in the cited passages (inflection-tolerant), and every number of the
   sentence appears there;
 - embedding: cosine between the sentence ("query: " side of e5) and the best cited passage
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.citations import sentence_citations, sentence_support
+from rag.checks.citations import sentence_citations, sentence_support
 from rag.text import strip_markers
 
 LEXICAL_MIN = 0.5  # share of the sentence's content words found in the cited passages

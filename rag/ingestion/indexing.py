@@ -6,7 +6,7 @@ incomplete (fewer chunks than recorded) and is redone on the next run.
 
 Each article fails alone: whatever goes wrong while reading or chunking one becomes one line of
 the report and the others go in. Every chunk records its source file, so an article from another
-file never silently replaces one (see ``rag.ids.Identities``).
+file never silently replaces one (see ``rag.ingestion.ids.Identities``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.chunking import Chunker, article_hash
-from rag.decoding import display_name
-from rag.ids import Identities, source_of
-from rag.loading import Skipped, iter_articles
+from rag.ingestion.chunking import Chunker, article_hash
+from rag.ingestion.decoding import display_name
+from rag.ingestion.ids import Identities, source_of
+from rag.ingestion.loading import Skipped, iter_articles
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)

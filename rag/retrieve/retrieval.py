@@ -8,9 +8,9 @@ from typing import Iterable
 
 import numpy as np
 
-from rag.embedding import Embedder
-from rag.expansion import QueryExpander
-from rag.keyword import KeywordIndex, KeywordSync
+from rag.models.embedding import Embedder
+from rag.retrieve.expansion import QueryExpander
+from rag.retrieve.keyword import KeywordIndex, KeywordSync
 from rag.settings import RetrievalSettings
 from rag.text import words
 from rag.types import Chunk, Passage
@@ -96,7 +96,7 @@ class Retriever:
         return self.cfg.expand_min_cosine <= 1  # a cosine never exceeds 1: above it, expansion is off
 
     def expanded(self, query: str) -> str:
-        """The query with the corpus words nearest to the words it does not share with the corpus (rag.expansion)."""
+        """The query with the corpus words nearest to the words it does not share with the corpus (rag.retrieve.expansion)."""
         return self.expander.expand(query, self.keyword_index()) if self._expanding() else query
 
     def warm_up(self) -> None:

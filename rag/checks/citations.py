@@ -11,9 +11,16 @@ import re
 from dataclasses import dataclass
 
 from rag.settings import AnswerSettings
-from rag.text import MARKER, content_words, marker_numbers, numbers_in, same_stem, split_sentences, strip_markers
+from rag.text import (
+    MARKER,
+    content_words,
+    marker_numbers,
+    numbers_in,
+    same_stem,
+    split_sentences,
+    strip_markers,
+)
 from rag.types import Citation, Passage
-
 
 # "...en Russie. [1] Mercredi [1].": markers written after the full stop, moved before it, so that the sentence
 # ends there ("...en Russie [1]. Mercredi [1].") instead of running into the next one.

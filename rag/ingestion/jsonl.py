@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-from rag.articles import Skipped, article_from_text
-from rag.decoding import display_name
 from rag.errors import InputError
-from rag.ids import jsonl_article_id
+from rag.ingestion.articles import Skipped, article_from_text
+from rag.ingestion.decoding import display_name
+from rag.ingestion.ids import jsonl_article_id
 from rag.types import Article
 
 EXPECTED = "each line must be a JSON object {id, title, date, url, text}"

@@ -2,14 +2,21 @@
 of answer it expects (a number, a time, a name); whether it asks what the articles say against each other;
 and whether it asks two things, to be asked as two questions.
 
-The answer checks (rag.validation) and the pipeline (rag.pipeline) read questions through these functions.
+The answer checks (rag.checks.validation) and the pipeline (rag.pipeline) read questions through these functions.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.text import QUESTION_TYPE_WORDS, content_word_list, content_words, fold, name_like_words, words
+from rag.text import (
+    QUESTION_TYPE_WORDS,
+    content_word_list,
+    content_words,
+    fold,
+    name_like_words,
+    words,
+)
 
 # -- the form of a question ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ Evidence first (shared/DESIGN.md, "Answers: evidence first"):
    becomes the marker [2]; a sentence that only points at a passage gives its marker to the
    sentence before it.
 3. Each claim is grounded in the window of the passages that holds the most of it
-   (:mod:`rag.grounding`): it is kept when that window states it as a whole (its words,
+   (:mod:`rag.checks.grounding`): it is kept when that window states it as a whole (its words,
    question words included, the names it adds, its numbers, and its polarity: "a confirmé" is
    not stated by "n'a pas précisé"); it is then cited with the passage that states it, whatever
    number the model gave (post-hoc attribution). A claim whose last clauses the window does not
@@ -26,15 +26,31 @@ from __future__ import annotations
 
 import re
 
-from rag.citations import POINTER_WORDS, clean_markers
-from rag.confidence import confidence
-from rag.grounding import Grounder, Grounding, Matcher, Window
-from rag.prompting import ABSTAIN_TEXT
-from rag.questions import asks_to_compare, choice_options, compared_facts, expected_answer, gives, judges_agreement, question_form
+from rag.ask.questions import (
+    asks_to_compare,
+    choice_options,
+    compared_facts,
+    expected_answer,
+    gives,
+    judges_agreement,
+    question_form,
+)
+from rag.ask.wording import ABSTAIN_TEXT
+from rag.checks.citations import POINTER_WORDS, clean_markers
+from rag.checks.confidence import confidence
+from rag.checks.grounding import Grounder, Grounding, Matcher, Window
 from rag.settings import AnswerSettings
 from rag.text import (
     QUESTION_TYPE_WORDS,
-    content_words, detect_language, fold, marker_numbers, negated_words, numbers_in, says_dont_know, split_sentences, strip_markers,
+    content_words,
+    detect_language,
+    fold,
+    marker_numbers,
+    negated_words,
+    numbers_in,
+    says_dont_know,
+    split_sentences,
+    strip_markers,
 )
 from rag.types import REPEATED, Answer, Citation, Claim, Span
 

@@ -22,7 +22,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rag.settings import AnswerSettings
-from rag.text import QUESTION_TYPE_WORDS, content_words, fold, name_like_words, numbers_in, same_stem, sentence_spans, strip_markers
+from rag.text import (
+    QUESTION_TYPE_WORDS,
+    content_words,
+    fold,
+    name_like_words,
+    numbers_in,
+    same_stem,
+    sentence_spans,
+    strip_markers,
+)
 from rag.types import Passage
 
 

@@ -1,4 +1,8 @@
-"""The `rag` command: a thin shell over the library. Errors become one line and an exit code."""
+"""The `rag` command: a thin shell over the library. Errors become one line and an exit code.
+
+The library is imported inside each command on purpose: it loads llama-index, torch and Chroma, and
+`rag --version` or `rag --help` should answer at once.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 import logging
 import sys
 from pathlib import Path
+
+from rag.errors import InputError, RagError
 
 
 def _print_json(obj) -> None:
@@ -22,9 +28,7 @@ def _services(args):
 
 def read_questions(path: Path) -> list[tuple[str, list[dict]]]:
     """One question per line: plain text, or a JSON object {"question": ..., "history": [...]}."""
-    from rag.conversation import checked_history
-    from rag.errors import InputError
-
+    from rag.ask.conversation import checked_history
     if not path.is_file():
         raise InputError(f"questions file not found: {path} (one question per line, or JSON lines with 'question' and 'history')")
     out = []
@@ -47,7 +51,6 @@ def read_questions(path: Path) -> list[tuple[str, list[dict]]]:
 
 
 def _questions(args) -> list[tuple[str, list[dict]]]:
-    from rag.errors import InputError
 
     if args.questions_file:
         return read_questions(Path(args.questions_file))
@@ -76,7 +79,6 @@ def cmd_ingest(args) -> int:
 
 def cmd_remove(args) -> int:
     from rag import remove
-    from rag.errors import InputError
 
     services = _services(args)
     removed = remove(services, args.article_id)
@@ -182,7 +184,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from rag.eval.cli import run_eval, run_generate
+    from ui.cli.evaluation import run_eval, run_generate
 
     return run_generate(args) if args.eval_command == "generate" else run_eval(args)
 
@@ -206,7 +208,7 @@ def _question_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from rag.eval.cli import add_eval_arguments, add_generate_arguments
+    from ui.cli.evaluation import add_eval_arguments, add_generate_arguments
 
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers over your news articles, offline.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -253,7 +255,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from rag.errors import RagError
 
     try:
         return args.func(args)

@@ -11,6 +11,7 @@ examples of every kind of question).
 
 from __future__ import annotations
 
+from rag.ask.conversation import previous_turn
 from rag.types import Passage
 
 SYSTEM_V1 = (
@@ -61,10 +62,6 @@ LANGUAGE_LINE = {
     "v2": {"fr": "Réponds en français.", "en": "Answer in English."},
 }
 
-ABSTAIN_TEXT = {
-    "fr": "Les articles ne permettent pas de répondre à cette question.",
-    "en": "The articles do not answer this question.",
-}
 
 
 def format_passages(passages: list[Passage], best_last: bool = False) -> str:
@@ -77,8 +74,6 @@ def build_messages(question: str, passages: list[Passage], language: str, histor
                    style: str = "v2", with_answer: bool = True, best_last: bool = False,
                    question_first: bool = False) -> list[dict]:
     """The chat messages for one question: the fixed system prompt first, then what varies."""
-    from rag.conversation import previous_turn
-
     previous, previous_answer = previous_turn(history)
     line = LANGUAGE_LINE[style].get(language, LANGUAGE_LINE[style]["en"])
     if style == "v1":

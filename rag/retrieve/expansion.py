@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.keyword import KeywordIndex
+from rag.retrieve.keyword import KeywordIndex
 from rag.text import QUESTION_TYPE_WORDS, STOPWORDS, words
 
 log = logging.getLogger(__name__)

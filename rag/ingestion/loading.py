@@ -14,12 +14,17 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.articles import Skipped, article_from_text, derive_title, split_date_line
-from rag.decoding import read_text
 from rag.errors import InputError
-from rag.htmltext import html_title_and_body
-from rag.ids import file_article_id
-from rag.jsonl import jsonl_articles
+from rag.ingestion.articles import (
+    Skipped,
+    article_from_text,
+    derive_title,
+    split_date_line,
+)
+from rag.ingestion.decoding import read_text
+from rag.ingestion.htmltext import html_title_and_body
+from rag.ingestion.ids import file_article_id
+from rag.ingestion.jsonl import jsonl_articles
 from rag.types import Article
 
 __all__ = ["SUPPORTED", "Skipped", "derive_title", "expand_paths", "iter_articles", "load_file", "split_date_line"]

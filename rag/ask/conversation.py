@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rag.ask.wording import ABSTAIN_TEXT
 from rag.errors import InputError
+from rag.text import strip_markers
 
 ROLES = ("user", "assistant")
 
@@ -29,9 +31,6 @@ def checked_history(history, where: str = "history") -> list[dict]:
 def previous_turn(history: list[dict] | None, answer_words: int = 40) -> tuple[str, str]:
     """The last user question of ``history`` and the answer that followed it (markers removed, cut
     to ``answer_words`` words; empty when it was an abstention): what a follow-up's pronouns point to."""
-    from rag.prompting import ABSTAIN_TEXT
-    from rag.text import strip_markers
-
     question, answer = "", ""
     for turn in history or []:
         if turn.get("role") == "user":

@@ -5,7 +5,7 @@ where it hesitates is on the words it adds to the question: a name, a date, the 
 under the question's words ("The North Korean cosmonaut selected to fly to space is Kim Jong Un").
 The confidence of an answer is the mean log-probability of the first token of each such word
 (a word of three letters or more that the question does not hold, inflection allowed). llama.cpp
-gives the log-probabilities under greedy decoding only (``rag.llm``); without them there is no
+gives the log-probabilities under greedy decoding only (``rag.models.llm``); without them there is no
 confidence and no check.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from rag.grounding import Matcher
+from rag.checks.grounding import Matcher
 from rag.settings import AnswerSettings
 from rag.text import WORD, content_words, fold
 

@@ -8,13 +8,19 @@ sources; anything else made the whole answer abstain.
 
 from __future__ import annotations
 
-from rag.citations import (
-    answer_support, attach_orphan_markers, build_citations, clean_markers, embedding_support, sentence_citations, sentence_support,
+from rag.checks.citations import (
+    answer_support,
+    attach_orphan_markers,
+    build_citations,
+    clean_markers,
+    embedding_support,
+    sentence_citations,
+    sentence_support,
 )
+from rag.checks.validation import abstain
 from rag.settings import AnswerSettings
 from rag.text import detect_language, says_dont_know
 from rag.types import Answer
-from rag.validation import abstain
 
 
 def _cross_lingual_support(answer: Answer, embedder, cfg: AnswerSettings) -> bool:

@@ -98,22 +98,6 @@ def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> lis
     return chunks
 
 
-def join_chunks(chunks: list[Chunk]) -> str:
-    """The article text rebuilt from its overlapping chunks (their offsets say where each starts)."""
-    text, covered = "", 0
-    for chunk in sorted(chunks, key=lambda c: c.n):
-        if text and chunk.end <= covered:
-            continue
-        if text and chunk.start < covered:
-            text += chunk.text[covered - chunk.start :]
-        elif text:  # the gap is white space the chunker trimmed: a space or a paragraph break
-            text += (" " if chunk.start - covered <= 1 else "\n\n") + chunk.text
-        else:
-            text = chunk.text
-        covered = max(covered, chunk.end)
-    return text
-
-
 class Chunker:
     """Holds one splitter so big ingests do not rebuild it per article."""
 

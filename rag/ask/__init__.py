@@ -1,0 +1,1 @@
+"""Asking: the prompt, the conversation, the shape of a question."""

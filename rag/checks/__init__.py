@@ -1,0 +1,1 @@
+"""Checks: each answer sentence against the passages it was given."""

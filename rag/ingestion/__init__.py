@@ -1,0 +1,1 @@
+"""Ingestion: files and links to articles, articles to chunks, chunks into the store."""

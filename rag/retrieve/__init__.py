@@ -1,0 +1,1 @@
+"""Retrieval: dense and keyword search, fusion, query expansion."""
