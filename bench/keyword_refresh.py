@@ -24,21 +24,8 @@ import inspect
 import tempfile
 from pathlib import Path
 
-from bench.common import (
-    machine_info,
-    markdown_table,
-    quiet_logs,
-    repeat_ms,
-    summary_ms,
-    timed,
-    write_results,
-)
-from bench.corpus import (
-    fill_store,
-    open_bench_store,
-    random_unit_vectors,
-    synthetic_chunks,
-)
+from bench.common import machine_info, markdown_table, quiet_logs, repeat_ms, summary_ms, timed, write_results
+from bench.corpus import fill_store, open_bench_store, random_unit_vectors, synthetic_chunks
 
 MARKER = "zyxwvutsrq"  # a word no seed sentence contains: found only if the replaced text was indexed
 

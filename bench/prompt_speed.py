@@ -35,10 +35,10 @@ F32 = 0  # ggml's type number for 32-bit floats (llama.cpp's KV cache is f16 by 
 
 def variants(system_file: Path | None) -> dict[str, tuple[str, dict]]:
     """name -> (system prompt, extra ``Llama`` keyword arguments)."""
-    from rag.ask.prompting import SYSTEM_V1, SYSTEM_V2
+    from rag.ask.prompting import SYSTEM_PROMPT
 
-    out = {"v1": (SYSTEM_V1, {}), "v2": (SYSTEM_V2, {}), "v2 + flash attention": (SYSTEM_V2, {"flash_attn": True}),
-           "v2 + f32 KV cache": (SYSTEM_V2, {"type_k": F32, "type_v": F32})}
+    out = {"default": (SYSTEM_PROMPT, {}), "flash attention": (SYSTEM_PROMPT, {"flash_attn": True}),
+           "f32 KV cache": (SYSTEM_PROMPT, {"type_k": F32, "type_v": F32})}
     if system_file is not None:
         out[f"candidate ({system_file.name})"] = (system_file.read_text(encoding="utf-8").strip(), {})
     return out

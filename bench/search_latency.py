@@ -21,23 +21,8 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from bench.common import (
-    machine_info,
-    markdown_table,
-    quiet_logs,
-    repeat_ms,
-    summary_ms,
-    timed,
-    write_results,
-)
-from bench.corpus import (
-    DIM,
-    SEEDS,
-    fill_store,
-    open_bench_store,
-    random_unit_vectors,
-    synthetic_chunks,
-)
+from bench.common import machine_info, markdown_table, quiet_logs, repeat_ms, summary_ms, timed, write_results
+from bench.corpus import DIM, SEEDS, fill_store, open_bench_store, random_unit_vectors, synthetic_chunks
 
 
 def questions() -> list[str]:

@@ -1,4 +1,4 @@
-"""The answer pipeline: question (+ history) -> passages -> streamed LLM answer -> validated Answer.
+"""The answer pipeline: question (+ history) -> passages -> streamed LLM answer -> checked Answer (rag.checks).
 
 ``stream_answer`` yields events so a UI can show the passages before the first token arrives
 (reading the prompt takes seconds on a laptop CPU); ``answer`` is the same, collected.
@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from rag.ask.conversation import previous_turn, retrieval_query
-from rag.ask.prompting import build_messages, second_try_messages
+from rag.ask.prompting import build_messages
 from rag.ask.questions import question_parts
-from rag.checks.legacy import validate_v1
-from rag.checks.validation import abstain, validate
+from rag.checks.check import abstain, check_answer
 from rag.errors import InputError
+from rag.ingestion.indexing import ingest
 from rag.text import detect_language, says_dont_know
-from rag.types import Answer, Passage
+from rag.types import AbstainCode, Answer, Passage
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class Event:
-    kind: str  # "passages" | "token" | "retry" (the tokens so far were not kept: a second answer follows) | "answer"
+    kind: str  # "passages" | "token" | "answer"
     passages: list[Passage] | None = None
     token: str = ""
     answer: Answer | None = None
@@ -35,8 +36,6 @@ def ensure_corpus(services, progress: bool = True) -> None:
     store = services.store
     store.check_readable(services.settings.store.collection)
     if store.count() == 0 and services.settings.seeds_dir.is_dir():
-        from rag.ingestion.indexing import ingest
-
         log.info("empty store: ingesting %s", services.settings.seeds_dir)
         ingest(services, [services.settings.seeds_dir], progress=progress)
 
@@ -63,7 +62,7 @@ def gate(answer: Answer, min_dense_score: float) -> bool:
     """Abstain before the LLM when no passage is close to the question; True when it did."""
     best = max((p.dense_score for p in answer.passages), default=0.0)
     if best < min_dense_score:
-        abstain(answer, "off_topic", f"best cosine {best:.2f}")
+        abstain(answer, AbstainCode.OFF_TOPIC, f"best cosine {best:.2f}")
         return True
     return False
 
@@ -101,41 +100,14 @@ def _count_usage(answer: Answer, llm) -> None:
     answer.tokens += llm.usage.tokens
 
 
-def _second_try(services, first: Answer, messages: list[dict]) -> Iterator[Event]:
-    """Ask once more, for the passage's own words (answer.second_try); the new answer is checked the same way
-    and replaces the abstention only if it passes. Returns the answer to keep."""
-    cfg = services.settings.answer
-    retry = second_try_messages(messages, first.language)
-    if prompt_size(services.llm, retry) + services.settings.llm.max_tokens > services.llm.n_ctx:
-        return first
-    yield Event("retry")
-    second = Answer(question=first.question, text="", citations=[], passages=first.passages, abstained=False,
-                    language=first.language, warnings=list(first.warnings), retrieval_query=first.retrieval_query,
-                    follows=first.follows, prompt_tokens=first.prompt_tokens, completion_tokens=first.completion_tokens)
-    pieces: list[str] = []
-    for piece in services.llm.stream_chat(retry, services.settings.llm.max_tokens):
-        pieces.append(piece)
-        yield Event("token", token=piece)
-    _count_usage(second, services.llm)
-    validate(second, "".join(pieces), cfg, services.embedder)
-    if second.abstained:
-        first.prompt_tokens, first.completion_tokens = second.prompt_tokens, second.completion_tokens
-        first.warnings.append(f"asked a second time, the model's answer was not kept either ({second.abstain_reason})")
-        return first
-    second.first_try = first.model_text
-    second.warnings.append(f"second answer: the first was not kept ({first.abstain_reason})")
-    return second
-
-
 def _generate(services, answer: Answer, question: str, history: list[dict] | None) -> Iterator[Event]:
-    """Ask the LLM ``question`` over the answer's passages (as many as fit), streaming its tokens. Returns the prompt,
-    the text and when its first token came (``time.perf_counter``; None without one)."""
+    """Ask the LLM ``question`` over the answer's passages (as many as fit), streaming its tokens. Returns the text and
+    when its first token came (``time.perf_counter``; None without one)."""
     cfg = services.settings.answer
     llm = services.llm
 
     def build(shown: list[Passage]) -> list[dict]:
-        return build_messages(question, shown, answer.language, history, style=cfg.prompt, with_answer=cfg.followup_answer,
-                              best_last=cfg.passages_best_last, question_first=cfg.question_first)
+        return build_messages(question, shown, answer.language, history, with_answer=cfg.followup_answer)
 
     messages, answer.passages, more = fit_messages(llm, build, answer.passages, services.settings.llm.max_tokens)
     answer.warnings += more
@@ -146,7 +118,7 @@ def _generate(services, answer: Answer, question: str, history: list[dict] | Non
         pieces.append(piece)
         yield Event("token", token=piece)
     _count_usage(answer, llm)
-    return messages, "".join(pieces).strip(), first_at
+    return "".join(pieces).strip(), first_at
 
 
 def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Iterator[Event]:
@@ -164,8 +136,7 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     answer.retrieval_query, answer.follows = query, previous_turn(history)[0]
     first_token_s = None
     if not gate(answer, services.settings.retrieval.min_dense_score):
-        check = validate if cfg.checks == "v2" else validate_v1
-        parts, leans = question_parts(question, language) if cfg.split_questions and cfg.checks == "v2" else ([question], False)
+        parts, leans = question_parts(question, language) if cfg.split_questions else ([question], False)
         texts: list[str] = []
         with services.lock:
             for i, asked in enumerate(parts):
@@ -174,17 +145,14 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
                 if i:
                     yield Event("token", token=" ")
                 asked_history = [{"role": "user", "content": parts[0]}] if i and leans else history
-                messages, text, first_at = yield from _generate(services, answer, asked, asked_history)
+                text, first_at = yield from _generate(services, answer, asked, asked_history)
                 texts.append(text)
                 if first_token_s is None and first_at is not None:
                     first_token_s = first_at - started
         if len(parts) > 1:
             answer.parts = parts
         answered = [t for t in texts if t and not says_dont_know(t, cfg.dont_know_window)]
-        check(answer, " ".join(answered) or texts[0], cfg, services.embedder)
-        if cfg.checks == "v2" and answer.abstained and answer.abstain_code in cfg.second_try and len(parts) == 1:
-            with services.lock:  # another question may have come in between: then its prompt is what llama.cpp holds
-                answer = yield from _second_try(services, answer, messages)
+        check_answer(answer, " ".join(answered) or texts[0], cfg)
     total_s = time.perf_counter() - started
     answer.timings = {
         "retrieve_s": round(retrieve_s, 3),

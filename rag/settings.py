@@ -10,12 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from rag.errors import SettingsError
 
@@ -59,14 +54,9 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(20, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     rerank: bool = Field(False, description="Second-stage rerank with nanoranker (see README for measurements).")
-    expand_min_cosine: float = Field(
-        0.85,
-        description="Each question word the corpus never uses gets the corpus word nearest to it by the embedder "
-        "('summit' -> 'sommet') when their cosine reaches this; both searches see the expanded query (rag/expansion.py). "
-        "Tune part: the deciding text in the 4 passages for 47 of 60 answerable English questions instead of 42, "
-        "106 of 122 French ones instead of 103 (same at 0.88; 2 nearest words instead of 1: 46); hit@1 on the test part "
-        "87.1 -> 90.0 %. Answers: test part 34 -> 37 of 80 right, tune part 159 -> 156 of 272 (noise of the 1.5B model "
-        "reading passages in another order). Above 1: off.",
+    expand_min_cosine: float | None = Field(
+        0.85, description="A question word the corpus never uses gets the corpus word nearest to it when their cosine "
+        "reaches this ('summit' -> 'sommet'); None: no expansion.",
     )
     expand_vocabulary: int = Field(
         20000, description="Most corpus words (the most frequent) embedded for query expansion: once (about 300 words/s "
@@ -105,160 +95,41 @@ class LLMSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    """How an answer is asked for and checked against the passages. Values measured on the dev set's tune part."""
+    """How an answer is asked for and checked against the passages (docs/how-it-works.md)."""
 
-    prompt: Literal["v1", "v2"] = Field(
-        "v2", description="v2: rules and worked examples of each kind of question in the (cached) system prompt; "
-        "v1: the short rules-only prompt of the first release (the 'today' evaluation preset). A v3 (the kind of answer "
-        "each question asks for spelled out, more examples) measured the same on the tune part (61.1% right against "
-        "60.5%) with fewer unanswerable questions caught (63% against 67%), so it was dropped.",
+    unverified: Literal["show", "abstain"] = Field(
+        "show", description="An answer with a sentence no passage states: shown with that sentence marked (show), or "
+        "withdrawn (abstain).",
     )
-    checks: Literal["v1", "v2"] = Field(
-        "v2", description="v2: every claim grounded in one passage window, re-attributed, unsupported ones dropped, "
-        "yes/no from the evidence; v1: the first release's checks (one supported sentence, else abstain).",
-    )
-    passages_best_last: bool = Field(
-        False, description="v2: show the passages from the last-ranked to [1], so the best one stands next to the question "
-        "(numbers unchanged).",
-    )
-    question_first: bool = Field(
-        False, description="v2: the question also comes before the passages, so the model reads them knowing what is asked "
-        "(about 20 more prompt tokens).",
-    )
-    max_question_chars: int = Field(
-        1000, description="A longer question is cut there (with a warning in the answer): a news question is a sentence or "
-        "two, and the prompt must fit the model's context (llm.n_ctx) with the passages and the answer.",
-    )
+    max_question_chars: int = Field(1000, description="A longer question is cut there, with a warning in the answer.")
     followup_answer: bool = Field(
-        True, description="A follow-up's retrieval query and prompt also carry the previous answer (its names resolve "
-        "'il', 'elle', 'there'), not only the previous question.",
-    )
-    second_try: list[Literal["restated", "unsupported", "off_question", "wrong_kind", "declined", "unsure"]] = Field(
-        [], description="v2: when the checks abstain for one of these reasons (abstain codes), the model is asked once more, for the passage's own words, in a prompt that "
-        "differs from the first only in its last line (llama.cpp reads only that line: about 0.6 s before its first "
-        "token); the second answer is checked the same way and kept only if it passes. Off: on the 51 tune questions "
-        "the default abstains on, it turned 3 abstentions into right answers ('unsupported' only) but answered 9 "
-        "unanswerable questions with true sentences on something else and 5 answerable ones wrongly. Telling the model "
-        "in the same conversation why its answer was not kept was worse: it repeated its first answer every time.",
-    )
-    min_claim_coverage: float = Field(
-        0.6, description="v2: a claim is kept when one passage window holds at least this share of its content words, "
-        "question words included (so a restated question with an invented answer is not found).",
-    )
-    min_new_coverage: float = Field(
-        0.5, description="v2: ... and at least this share of the words it adds to the question (the answer itself).",
-    )
-    min_name_match: float = Field(
-        0.5, description="v2: a claim is kept only when its window holds at least this share of the names it adds to the "
-        "question (spelling variants allowed: 'Putin'~'Poutine'), in either language.",
-    )
-    min_cross_lingual_coverage: float = Field(
-        0.0, description="v2, claim in another language than the passages: share of its words found in the window as "
-        "cognates or spelling variants ('militaire'~'military', 'Poutine'~'Putin'). Default 0 (off): 0.2 raised English "
-        "false abstention from 14% to 21% on the tune part with the same abstention recall.",
-    )
-    prune_clauses: bool = Field(
-        True, description="v2: a claim whose last clauses are not in the passages ('..., le 12 mars') is cut back to the "
-        "part that is, instead of dropped whole.",
-    )
-    min_question_coverage: float = Field(
-        0.2, description="v2, open question: the kept claims' passage windows must speak of at least this share of the "
-        "question's content words (words naming the kind of answer, like 'jour' or 'nom', left out); else the answer "
-        "copies a true sentence about something else.",
-    )
-    min_confidence: float = Field(
-        -0.65, description="v2: an answer whose confidence is below this is flagged, or withdrawn (see unsure). Its "
-        "confidence is the LLM's mean log-probability of the first token of each word it adds to the question "
-        "(rag.checks.confidence; greedy llama.cpp only, else none). Below -0.65 on the tune part: 14 of 214 answers, 12 of them "
-        "wrong (7 wrong answers, 5 inventions for unanswerable questions), against 58 of the 183 above it; on the test "
-        "part: 5 of 55, 3 wrong, against 21 of the 46 above it. -inf: never.",
-    )
-    unsure: Literal["warn", "abstain"] = Field(
-        "warn", description="v2: what a confidence below min_confidence does. warn: the answer is kept with a warning to "
-        "check it against its passage. abstain: it is withdrawn (abstain code 'unsure'); measured on the same stored "
-        "answers: tune part right 162 -> 165 of 272, false abstention 12.9 -> 16.9 %, abstention recall 61.7 -> 72.3 %; "
-        "test part right 36 -> 35 of 80, false abstention 25.7 -> 31.4 %, abstention recall 70 -> 80 %. Not the default: "
-        "it does not gain right answers on the test part.",
-    )
-    answer_kind_check: bool = Field(
-        False, description="v2: 'combien'/'how many' needs a number, 'quand'/'when' a time, 'comment s'appelle' a name that "
-        "the question does not already give. Off: on the tune part it caught no unanswerable question the other checks "
-        "missed and raised false abstention from 14% to 16% (follow-ups 17% -> 28%).",
-    )
-    yes_no_from_evidence: bool = Field(
-        True, description="v2, yes/no question whose answer the model did not state: quote the passage sentence that "
-        "states the question (or its negation), with the polarity it gives.",
-    )
-    yes_no_model_first: bool = Field(
-        True, description="v2: a yes/no answer keeps the model's own Oui/Non when it wrote one; the evidence's polarity "
-        "decides only when it did not. The negation cues miss 'refusant de préciser ce qu'il prévoyait d'y faire' or "
-        "'sans donner plus de détails sur le programme' and turned right Non into Oui. Tune part (222 questions, "
-        "replayed): yes/no right 11 -> 14 of 16, all 63.5 -> 64.9 %. When the model's sentence is dropped and the "
-        "deciding passage sentence is quoted instead, the evidence decides.",
-    )
-    yes_no_quote_restated: bool = Field(
-        True, description="v2, yes/no question in the passages' language: a kept answer sentence that only restates the "
-        "question ('Oui. Poutine a offert une arme à Kim') gives way to the passage sentence that states it, so the answer "
-        "shows the fact that decides (the model's Oui/Non is kept). Replayed on the stored answers: no answer's must-include "
-        "changes (tune 162 of 272, test 36 of 80 either way); lexical citation precision 81.8 -> 83.2 % (tune), "
-        "72.7 -> 74.5 % (test), 3 tune answers change.",
-    )
-    min_yes_no_question_coverage: float = Field(
-        0.6, description="v2: ... when that sentence holds at least this share of the question's content words.",
-    )
-    choice_from_evidence: bool = Field(
-        True, description="v2, choice question ('la mer du Japon ou la mer Jaune ?'): when the passage sentence that speaks "
-        "most of the question names one option only, that sentence is quoted, unless the model's kept answer chose that option.",
-    )
-    min_choice_question_coverage: float = Field(
-        0.5, description="v2: ... when that sentence holds at least this share of the question's other content words.",
-    )
-    cross_lingual_check: bool = Field(
-        True, description="v2: check claims in another language than the passages by names, numbers and embedding cosine.",
-    )
-    cross_lingual_polarity: bool = Field(
-        True, description="v2: a claim in another language than its passage is dropped when one of them negates what they "
-        "share and the other does not, the words matched as cognates ('Moscow announced the date' over 'Moscou n'a précisé "
-        "ni la date'), as claims in the passages' language always were.",
+        True, description="A follow-up's retrieval query and prompt also carry the previous answer, not only the previous question.",
     )
     split_questions: bool = Field(
-        True, description="v2: an open question that asks two things ('Quand et où...', '..., et quelle instance les a "
-        "imposées ?') is asked as two questions over the same passages, one after the other, and the two answers are checked "
-        "together against the whole question (rag.ask.questions.question_parts); the second costs only its own question's tokens "
-        "to read (llama.cpp keeps the passages cached) and its answer's. Tune, the 17 questions it splits asked both ways in "
-        "one run: right 3 -> 5, false abstention 5 -> 2; test part, both ways in one run: 6 split, one gained, one lost, "
-        "false abstention 16 -> 18 of 70.",
+        True, description="An open question that asks two things ('Quand et où...') is asked as two over the same passages.",
+    )
+    min_claim_coverage: float = Field(
+        0.6, description="A sentence is supported when one passage window holds at least this share of its content words.",
+    )
+    min_new_coverage: float = Field(
+        0.5, description="... and at least this share of the words it adds to the question (the answer itself).",
+    )
+    min_name_match: float = Field(
+        0.5, description="... and at least this share of the names it adds to the question (spelling variants allowed).",
+    )
+    yes_no_from_evidence: bool = Field(
+        False, description="A yes/no word the deciding passage sentence contradicts is replaced by that sentence's, shown with it.",
     )
     compare_articles: bool = Field(
-        True, description="v2, a question about what the articles say against each other ('s'accordent-ils', 'do the "
-        "articles agree', 'selon les articles'): the answer quotes, for each article shown, the sentence that speaks most "
-        "of the question, and drops the model's own verdict on agreement, which no passage states.",
+        True, description="A question about what the articles say against each other gets each article's sentence on it, quoted.",
     )
     min_compare_coverage: float = Field(
-        0.3, description="v2: ... an article is quoted when that sentence holds at least this share of the question's "
-        "words about the facts (words about the sources and the kind of answer left out). Tune part, disagreement "
-        "questions right: 29% at 0.2-0.3, 24% at 0.4, 18% at 0.5 (6% without the quotes); no other class changes.",
+        0.3, description="... quoted when that sentence holds at least this share of the question's words about the facts.",
     )
-    disagreement_form: bool = Field(
-        True, description="v2: kept claims from different articles with different numbers are announced as sources that differ.",
+    min_confidence: float | None = Field(
+        -0.65, description="An answer the LLM was less sure of (mean log-probability of the words it adds) is unverified; None: off.",
     )
-    min_lexical_support: float = Field(
-        0.34,
-        description="Abstain unless one cited sentence has at least this share of the content words it adds to the "
-        "question in its cited passages (inflection-tolerant). Dev set: 0.34 keeps correct short answers, rejects echoes.",
-    )
-    min_cross_lingual_cosine: float = Field(
-        0.0,
-        description="A claim in another language than its passages (English over French) needs at least this cosine with "
-        "its window (multilingual-e5-small; v1: with its cited passage, 0.82). v2 default 0 (off): on the tune part right "
-        "and wrong English claims both score 0.81-0.90, and 0.80/0.82 only added false abstentions (English 14% -> 16-19%) "
-        "with the same abstention recall. v1 reads it too: the 'today' preset sets 0.82.",
-    )
-    stem_prefix: int = Field(5, description="Two words match when they share this many first letters ('sanctions'~'sanction').")
-    stem_min_length: int = Field(4, description="A word shorter than stem_prefix matches by prefix only if it has this many letters ('fire'~'fired').")
-    dont_know_window: int = Field(
-        300, description="Characters at the start of an answer searched for 'I don't know' phrases; later ones are details."
-    )
+    dont_know_window: int = Field(300, description="Characters at the start of an answer searched for 'I don't know' phrases.")
 
 
 class UISettings(BaseModel):

@@ -69,7 +69,12 @@ def numbers_in(text: str) -> set[str]:
     return {re.sub(r"\D", "", n) for n in _NUMBER.findall(strip_markers(text))}
 
 
-def same_stem(a: str, b: str, prefix: int = 5, min_length: int = 4) -> bool:
+# Two words match when they share their first STEM_PREFIX letters ('sanctions'~'sanction'); a word shorter than
+# that matches by prefix only if it has STEM_MIN_LENGTH letters ('fire'~'fired').
+STEM_PREFIX, STEM_MIN_LENGTH = 5, 4
+
+
+def same_stem(a: str, b: str, prefix: int = STEM_PREFIX, min_length: int = STEM_MIN_LENGTH) -> bool:
     """Inflection-tolerant equality of two folded words: 'sanctions'~'sanction', 'fire'~'fired'.
 
     They share their first ``prefix`` letters, or the whole shorter word when it is shorter than

@@ -3,6 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """What the checks make of an answer as a whole."""
+
+    VERIFIED = "verified"  # every sentence is stated by a passage
+    UNVERIFIED = "unverified"  # at least one sentence is not found in the passages (shown, marked)
+    ABSTAINED = "abstained"  # no answer: the question is off the articles' topic, or the model declined
+
+
+class AbstainCode(StrEnum):
+    """Why an answer abstained, as data (``Answer.abstain_code``)."""
+
+    OFF_TOPIC = "off_topic"  # the gate: no passage is close to the question, the model is not asked
+    DECLINED = "declined"  # the model said the passages do not answer
+    UNVERIFIED = "unverified"  # answer.unverified = "abstain": an unverified answer is withdrawn
+
+
+class Form(StrEnum):
+    """The shape of a question, which decides how its answer is checked."""
+
+    OPEN = "open"  # who, what, when...
+    YES_NO = "yesno"
+    CHOICE = "choice"  # a yes/no question offering alternatives: "en train ou en avion ?"
 
 
 @dataclass(frozen=True)
@@ -130,10 +155,6 @@ class Citation:
         }
 
 
-# The note of a claim dropped only because an earlier kept one already says it (not because the articles do not).
-REPEATED = "another sentence of the answer says it too"
-
-
 @dataclass
 class Claim:
     """One sentence of what the model wrote, and what the checks made of it."""
@@ -142,12 +163,15 @@ class Claim:
     cited: list[int]  # the passage numbers the model gave it
     passage: int | None = None  # the passage that states it (after re-attribution), if any
     span: Span | None = None
-    kept: bool = False
-    note: str = ""  # why it was dropped, or what was fixed ("cited [4], stated in [1]")
+    kept: bool = True  # shown in the answer (every sentence the model wrote is)
+    supported: bool = False  # a passage states it (``passage``, ``span``); else shown as not found in the passages
+    note: str = ""  # why it is not supported, or what was fixed ("cited [4], stated in [1]")
     adds: int = 0  # content words it adds to the question (0: it only restates the question)
+    quoted: bool = False  # a passage sentence the checks added (a yes/no's deciding sentence), not the model's words
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "cited": list(self.cited), "passage": self.passage, "kept": self.kept, "note": self.note}
+        return {"text": self.text, "cited": list(self.cited), "passage": self.passage, "kept": self.kept,
+                "supported": self.supported, "note": self.note}
 
 
 @dataclass
@@ -164,11 +188,12 @@ class Answer:
     follows: str = ""  # for a follow-up, the previous question (what its pronouns point to)
     abstain_reason: str = ""  # in plain words, for the user
     abstain_code: str = ""  # the same as data: off_topic, declined, unsupported, off_question, ...
-    form: str = "answer"  # answer | yes_no | disagreement | each_article | abstained
-    claims: list[Claim] = field(default_factory=list)  # every sentence the model wrote, kept or dropped
-    model_text: str = ""  # what the LLM wrote, before validation (kept for inspection)
+    form: str = "answer"  # answer | yes_no | each_article | abstained
+    verdict: Verdict = Verdict.UNVERIFIED
+    claims: list[Claim] = field(default_factory=list)  # every sentence the model wrote, supported or not
+    model_text: str = ""  # what the LLM wrote, before the checks (kept for inspection)
     parts: list[str] = field(default_factory=list)  # with answer.split_questions: the two questions the model was asked instead
-    first_try: str = ""  # with answer.second_try: what the LLM wrote first, when that was not kept and a second answer was
+    first_try: str = ""  # always empty since the second try was retired; kept in the JSON for old readers
     warnings: list[str] = field(default_factory=list)  # what was changed to answer at all (a cut question, left-out passages)
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -176,15 +201,16 @@ class Answer:
     confidence: float | None = None  # how sure the LLM was of the words it added to the question (rag.checks.confidence)
 
     @property
-    def left_out(self) -> list[Claim]:
-        """The model's sentences the checks dropped because the articles do not state them (repeats aside)."""
-        return [c for c in self.claims if not c.kept and c.note != REPEATED]
+    def not_found(self) -> list[Claim]:
+        """The sentences of the answer that no passage states (shown, marked)."""
+        return [c for c in self.claims if c.kept and not c.supported]
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "verdict": str(self.verdict),
             "language": self.language,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],

@@ -60,3 +60,10 @@ def fake_env(tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_LLM__BACKEND", "fake")
     monkeypatch.setenv("RAG_RETRIEVAL__MIN_DENSE_SCORE", "0")
     return tmp_path
+
+
+def pytest_collection_modifyitems(items):
+    """Every test is unit, integration or slow: one not marked integration or slow is a unit test."""
+    for item in items:
+        if not any(item.get_closest_marker(m) for m in ("integration", "slow")):
+            item.add_marker(pytest.mark.unit)

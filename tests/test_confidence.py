@@ -1,5 +1,5 @@
 """The model's confidence in what its answer adds (rag.checks.confidence), read from llama.cpp's token log-probabilities,
-and the 'unsure' abstention it drives. Token lists are scripted the way llama.cpp's Qwen tokenizer splits text."""
+and the warning it gives. Token lists are scripted the way llama.cpp's Qwen tokenizer splits text."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import math
 import numpy as np
 import pytest
 
+from rag.ask.wording import UNSURE_WARNING
+from rag.checks.check import check_answer
 from rag.checks.confidence import added_word_logprobs, confidence
-from rag.checks.validation import UNSURE_WARNING, validate
 from rag.models.llm import _token_recorder
 from rag.settings import AnswerSettings
-from rag.types import Answer, Chunk, Passage
+from rag.types import Answer, Chunk, Passage, Verdict
 
 COSMONAUT = ("Kim Jong Un a visité le cosmodrome. Moscou a proposé à Pyongyang d’envoyer un cosmonaute nord-coréen dans "
              "l’espace, selon les agences russes.")
@@ -32,45 +33,39 @@ def check(reply_tokens, settings: AnswerSettings | None = None) -> Answer:
     chunk = Chunk(id="a:0", article_id="a", n=0, text=COSMONAUT, start=0, end=len(COSMONAUT))
     answer = Answer(question=QUESTION, text="", citations=[], passages=[Passage(chunk, 1.0, 1)], abstained=False,
                     language="fr", tokens=reply_tokens)
-    return validate(answer, REPLY, settings or AnswerSettings())
+    return check_answer(answer, REPLY, settings or AnswerSettings())
 
 
 def test_only_the_first_token_of_each_word_the_question_lacks_counts():
     # added: 'qui', 'dans' (function words the question's content words lack), 'est', 'Kim', 'Jong'; not the question's
     # words, nor 'Le' and 'Un' (two letters), nor what follows a word's first token ('onaute'), nor the marker
-    assert added_word_logprobs(tokens(-2.0), QUESTION, AnswerSettings()) == [-0.05, 0.0, -2.0, -2.0, -0.01]
-    assert confidence(tokens(-2.0), QUESTION, AnswerSettings()) == pytest.approx(-0.812, abs=1e-3)
-    assert confidence([("Le", -1.0), (" cosm", -1.0), ("onaute", -3.0)], QUESTION, AnswerSettings()) is None
-    assert confidence([], QUESTION, AnswerSettings()) is None
+    assert added_word_logprobs(tokens(-2.0), QUESTION) == [-0.05, 0.0, -2.0, -2.0, -0.01]
+    assert confidence(tokens(-2.0), QUESTION) == pytest.approx(-0.812, abs=1e-3)
+    assert confidence([("Le", -1.0), (" cosm", -1.0), ("onaute", -3.0)], QUESTION) is None
+    assert confidence([], QUESTION) is None
 
 
-def test_an_answer_the_model_hesitated_over_is_kept_with_a_warning_to_check_it():
+def test_an_answer_the_model_hesitated_over_is_unverified_with_a_warning_to_check_it():
     result = check(tokens(-2.0))
-    assert not result.abstained and "Kim Jong Un" in result.text
+    assert not result.abstained and "Kim Jong Un" in result.text and result.verdict == Verdict.UNVERIFIED
     assert result.confidence == pytest.approx(-0.812, abs=1e-3) and result.to_dict()["confidence"] == result.confidence
-    assert result.warnings == [UNSURE_WARNING]
+    assert UNSURE_WARNING in result.warnings
 
 
-def test_with_unsure_abstain_it_is_withdrawn_and_says_why():
-    result = check(tokens(-2.0), AnswerSettings(unsure="abstain"))
-    assert result.abstained and result.abstain_code == "unsure" and result.citations == []
-    assert result.abstain_reason == "the model hesitated over what its answer adds to the question (confidence -0.81)"
-
-
-def test_the_same_answer_written_with_confidence_is_kept_without_warning():
+def test_the_same_answer_written_with_confidence_has_no_warning():
     result = check(tokens(-0.05))
-    assert not result.abstained and "Kim Jong Un" in result.text and result.confidence > -0.65 and result.warnings == []
+    assert "Kim Jong Un" in result.text and result.confidence > -0.65 and UNSURE_WARNING not in result.warnings
 
 
-def test_no_tokens_means_no_confidence_and_no_check():
+def test_no_tokens_means_no_confidence_and_no_warning():
     # an OpenAI-compatible server, or sampling at a temperature, gives no log-probabilities
-    result = check([], AnswerSettings(unsure="abstain"))
-    assert not result.abstained and result.confidence is None and result.warnings == []
+    result = check([])
+    assert result.confidence is None and UNSURE_WARNING not in result.warnings
 
 
-def test_the_check_is_off_at_minus_infinity():
-    result = check(tokens(-5.0), AnswerSettings(min_confidence=float("-inf"), unsure="abstain"))
-    assert not result.abstained and result.warnings == []
+def test_the_confidence_check_is_off_with_none():
+    result = check(tokens(-5.0), AnswerSettings(min_confidence=None))
+    assert UNSURE_WARNING not in result.warnings
 
 
 class Vocabulary:

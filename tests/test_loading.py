@@ -4,13 +4,7 @@ import pytest
 from conftest import SEEDS
 
 from rag.errors import InputError
-from rag.ingestion.loading import (
-    Skipped,
-    derive_title,
-    expand_paths,
-    iter_articles,
-    split_date_line,
-)
+from rag.ingestion.loading import Skipped, derive_title, expand_paths, iter_articles, split_date_line
 
 
 def load_all(paths, max_bytes=20_000_000):

@@ -4,13 +4,7 @@ import pytest
 
 from rag.errors import ModelError
 from rag.models import files as model_files
-from rag.models.files import (
-    GGUFPreset,
-    check_gguf,
-    ensure_preset,
-    is_verified,
-    resolve_gguf,
-)
+from rag.models.files import GGUFPreset, check_gguf, ensure_preset, is_verified, resolve_gguf
 
 
 def fake_preset(tmp_path, monkeypatch, content=b"GGUF" + b"x" * 100, sha=None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.ask.prompting import SYSTEM_V2, build_messages
+from rag.ask.prompting import SYSTEM_PROMPT, build_messages
 from rag.types import Chunk, Passage
 
 
@@ -12,16 +12,5 @@ def _passages(*texts: str) -> list[Passage]:
 
 def test_passages_come_in_rank_order_after_the_system_prompt_and_before_the_question():
     system, user = build_messages("Qui ?", _passages("Premier.", "Second."), "fr")
-    assert system == {"role": "system", "content": SYSTEM_V2}
+    assert system == {"role": "system", "content": SYSTEM_PROMPT}
     assert user["content"].index("[1] Premier.") < user["content"].index("[2] Second.") < user["content"].index("Question: Qui ?")
-
-
-def test_best_last_shows_the_best_passage_next_to_the_question_with_the_same_numbers():
-    user = build_messages("Qui ?", _passages("Premier.", "Second."), "fr", best_last=True)[1]["content"]
-    assert user.index("[2] Second.") < user.index("[1] Premier.") < user.index("Question: Qui ?")
-
-
-def test_question_first_asks_before_and_after_the_passages():
-    user = build_messages("Qui ?", _passages("Premier."), "fr", question_first=True)[1]["content"]
-    assert user.startswith("Question: Qui ?") and user.count("Question: Qui ?") == 2
-    assert user.index("[1] Premier.") < user.rindex("Question: Qui ?")

@@ -92,19 +92,6 @@ def test_negation_reaches_the_words_it_bears_on():
     assert "say" in negated_words("Putin did not say what he planned.")
 
 
-def test_expected_answer_kinds_and_what_gives_them():
-    from rag.ask.questions import expected_answer, gives
-
-    assert expected_answer("Combien de missiles ont été tirés ?") == "number"
-    assert expected_answer("Quand Kim est-il parti ?") == "time"
-    assert expected_answer("Comment s'appelle le fleuve ?") == "name"
-    assert expected_answer("Qui a offert le gant ?") is None
-    assert gives("Deux missiles ont été tirés.", "number") and not gives("Des missiles ont été tirés.", "number")
-    assert gives("Il est parti dimanche soir.", "time", "Quand est-il parti ?")
-    assert gives("Le lendemain.", "number", "Combien de jours après ?")
-    assert not gives("Le fleuve frontalier est le fleuve.", "name", "Comment s'appelle le fleuve frontalier ?")
-
-
 def test_sentences_end_at_line_breaks():
     assert split_sentences("Première visite depuis 2019\nParti dimanche soir de Pyongyang.") == [
         "Première visite depuis 2019", "Parti dimanche soir de Pyongyang."]
@@ -120,17 +107,6 @@ def test_a_question_on_what_the_articles_say_against_each_other_is_told_from_one
     assert not asks_to_compare("Quelles rencontres antérieures les articles mentionnent-ils ?")
     assert not asks_to_compare("Who said the summit would take place in a different setting?")
     assert compared_facts("Les dépêches s'accordent-elles sur le moment de la journée du départ ?") == {"depart"}
-
-
-def test_the_options_of_a_choice_question_are_the_words_that_tell_them_apart():
-    from rag.ask.questions import choice_options
-
-    assert choice_options("Désigne-t-elle la mer du Japon ou la mer Jaune ?", "fr") == ({"japon"}, {"jaune"})
-    assert choice_options("Est-il parti en train ou en avion ?", "fr") == ({"train"}, {"avion"})
-    assert choice_options("Did he travel by train or by plane?", "en") == ({"train"}, {"plane"})
-    assert choice_options("Qui a parlé ?", "fr") is None
-    assert choice_options("Est-ce prévu ou non ?", "fr") is None  # nothing to tell apart
-    assert choice_options("Est-il venu en train ou avec toute une délégation de ministres et de généraux ?", "fr") is None
 
 
 def test_a_question_that_asks_two_things_is_split_in_two():

@@ -10,7 +10,7 @@ from conftest import SEEDS
 
 from rag import answer, ingest
 from rag.errors import InputError
-from rag.types import REPEATED, Answer, Chunk, Citation, Passage, Span
+from rag.types import Answer, Chunk, Citation, Passage, Span
 from ui import handlers, render
 from ui.app import build_app
 
@@ -227,24 +227,31 @@ def test_build_app_exposes_chat_and_ask(seeded):
     assert states and all(s.value == [] for s in states)
 
 
-def test_a_pruned_answer_lists_what_was_left_out_and_a_disagreement_has_its_badge(make_services):
+def test_a_sentence_not_found_is_shown_in_its_own_style_with_the_warning_badge(make_services):
     services = make_services(script=["Ils se sont retrouvés au cosmodrome de Vostotchny [1]. La rencontre a duré 12 heures [1]."])
     ingest(services, [SEEDS], progress=False)
     final = answer(services, "Où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?")
     chat = render.answer_html(final, turn=1)
-    assert "Vostotchny" in chat and "1 sentence of the model" in chat and "12 heures" in chat.split("<details")[1]
-    final.form = "disagreement"
-    assert "Sources differ" in render.answer_html(final, turn=1)
+    assert 'class="not-found"' in chat and "12 heures" in chat.split('class="not-found"')[1].split("</span>")[0]
+    assert "Vostotchny" in chat.split('class="not-found"')[0] and "badge-unverified" in chat
+    assert "Evidence for 1 sentence" in chat and "cosmodrome" in chat.split("<details")[1]
 
 
-def test_a_question_asked_as_two_says_so_and_a_repeated_sentence_is_not_listed_as_unstated(make_services):
+def test_a_verified_answer_has_its_badge_and_no_sentence_marked(make_services):
+    services = make_services(script=["Ils se sont retrouvés au cosmodrome de Vostotchny [1]."])
+    ingest(services, [SEEDS], progress=False)
+    final = answer(services, "Où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?")
+    chat = render.answer_html(final, turn=1)
+    assert final.verdict == "verified" and "badge-verified" in chat and "not-found" not in chat
+
+
+def test_a_question_asked_as_two_says_so(make_services):
     services = make_services(script=["Vladimir Poutine et Kim Jong Un se sont retrouvés mercredi au cosmodrome de Vostotchny [1].",
                                      "Vladimir Poutine et Kim Jong Un se sont retrouvés au cosmodrome de Vostotchny [1]."])
     ingest(services, [SEEDS], progress=False)
     final = answer(services, "Quand et où Vladimir Poutine et Kim Jong Un se sont-ils retrouvés ?")
     chat = render.answer_html(final, turn=1)
     assert "Asked as 2 questions: Quand Vladimir Poutine" in chat and "· Où Vladimir Poutine" in chat
-    assert [c.note for c in final.claims][1] == REPEATED and "<details" not in chat
 
 
 def test_a_question_on_whether_the_articles_agree_shows_each_articles_sentence_with_its_badge(make_services):
@@ -253,18 +260,25 @@ def test_a_question_on_whether_the_articles_agree_shows_each_articles_sentence_w
     final = answer(services, "Les dépêches s'accordent-elles sur le moment de la journée où Kim Jong Un a quitté Pyongyang dimanche ?")
     chat = render.answer_html(final, turn=1)
     assert final.form == "each_article" and "Each article quoted" in chat
-    assert "sur le moment du départ" in chat.split("<details")[1]  # the model's verdict: left out, listed
+    assert "sur le moment du départ" in chat.split('class="not-found"')[1]  # the model's verdict: shown, marked
     assert len({c.passage.chunk.article_id for c in final.citations}) > 1
 
 
-def test_a_second_try_clears_the_first_streamed_answer(make_services):
-    services = make_services(script=["Poutine a offert un cadeau à Kim [1].",
-                                     "Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]."],
-                             answer={"second_try": ["restated"]})
+def test_a_question_sent_while_an_answer_streams_is_queued_shown_and_answered_in_turn(make_services):
+    services = make_services(script=["Ils se sont retrouvés au cosmodrome de Vostotchny [1].", "Kim est arrivé en train [1]."])
     ingest(services, [SEEDS], progress=False)
-    outputs = run(handlers.respond(services, "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale", [], 4))
-    shown = [o[0][-1]["content"] for o in outputs]
-    again = next(i for i, html in enumerate(shown) if "asking the model again" in html)
-    assert any("un cadeau à Kim" in html for html in shown[:again])
-    assert not any("un cadeau à Kim" in html for html in shown[again:])  # the first answer is gone
-    assert "gant" in shown[-1] and "second answer" in shown[-1]
+    box, pending, shown = handlers.enqueue("Où Poutine et Kim se sont-ils retrouvés ?", [])
+    box, pending, shown = handlers.enqueue("Comment Kim est-il arrivé ?", pending)  # sent before the first answer
+    assert box == "" and len(pending) == 2 and "Comment Kim est-il arrivé ?" in shown and "2 questions waiting" in shown
+    turns: list = []
+    for _ in range(2):  # one run per question sent, in turn on the model
+        outputs = run(handlers.respond_next(services, pending, turns, 4))
+        turns = outputs[-1][2]
+        pending = outputs[0][3]
+    assert [t.question for t in turns] == ["Où Poutine et Kim se sont-ils retrouvés ?", "Comment Kim est-il arrivé ?"]
+    assert pending == [] and "train" in turns[1].text
+
+
+def test_an_empty_send_queues_nothing():
+    box, pending, shown = handlers.enqueue("   ", ["Qui ?"])
+    assert pending == ["Qui ?"]

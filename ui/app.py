@@ -22,6 +22,10 @@ CSS = """
 .badge-cited { background: #dcfce7; color: #166534; }
 .badge-abstain { background: #fee2e2; color: #991b1b; }
 .badge-differ { background: #fef3c7; color: #92400e; }
+.badge-verified { background: #dcfce7; color: #166534; }
+.badge-unverified { background: #ffedd5; color: #9a3412; }
+.not-found { background: #fff7ed; color: #9a3412; text-decoration: underline dotted; }
+.not-found sup { font-size: 0.7em; }
 .left-out { margin-top: 4px; font-size: 0.9em; }
 .abstain { margin-bottom: 6px; }
 .abstain-reason, .muted { color: #6b7280; font-size: 0.9em; }
@@ -87,19 +91,23 @@ def _chat_tab(services, turns: gr.State) -> None:
                 clear = gr.Button("New conversation", size="sm")
                 export = gr.Button("Export as Markdown", size="sm")
             export_file = gr.File(label="Conversation export", visible=False, interactive=False)
+            queued = gr.HTML("", elem_id="queued")
         with gr.Column(scale=2):
             model = gr.Markdown(handlers.model_markdown(services), elem_id="model-info")
             k = gr.Slider(1, 10, value=settings.retrieval.k, step=1, label="Passages shown to the model (k)")
             sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources", label="Sources")
-    _wire_chat(services, turns, chatbot, question, k, sources, model)
+    _wire_chat(services, turns, chatbot, question, k, sources, model, queued)
     clear.click(lambda: ([], render.EMPTY_SOURCES, [], gr.update(value=None, visible=False)), None,
                 [chatbot, sources, turns, export_file], api_visibility="private", concurrency_limit=None)
     export.click(lambda t: handlers.export_conversation(services, t), turns, export_file, api_visibility="private")
 
 
-def _wire_chat(services, turns, chatbot, question, k, sources, model) -> None:
+def _wire_chat(services, turns, chatbot, question, k, sources, model, queued) -> None:
     def chat(message: str, session: list, passages: float):
         yield from handlers.respond(services, message, session, passages)
+
+    def chat_next(waiting: list, session: list, passages: float):
+        yield from handlers.respond_next(services, waiting, session, passages)
 
     def select(session: list, shown: str, evt: gr.SelectData):
         return handlers.show_turn(services, session, shown, evt.index)
@@ -107,9 +115,18 @@ def _wire_chat(services, turns, chatbot, question, k, sources, model) -> None:
     def like(session: list, evt: gr.LikeData):
         handlers.on_like(services, session, evt)
 
-    question.submit(chat, [question, turns, k], [chatbot, sources, turns, question], api_name="chat",
-                    concurrency_id="llm", show_progress="minimal").then(
+    # A question sent while an answer streams joins the session's queue at once (trigger_mode="multiple": no send is
+    # ignored); each send then runs one answer, in turn on the model, and the queue shows what waits.
+    pending = gr.State([])
+    question.submit(handlers.enqueue, [question, pending], [question, pending, queued], trigger_mode="multiple",
+                    api_visibility="private", concurrency_limit=None).then(
+        chat_next, [pending, turns, k], [chatbot, sources, turns, pending, queued], concurrency_id="llm",
+        show_progress="minimal", api_visibility="private").then(
         lambda: handlers.model_markdown(services), None, model, api_visibility="private", concurrency_limit=None)
+    # The same chat for API clients (Client(url).predict(question, k, api_name="/chat")), the session's turns kept.
+    api_question = gr.Textbox(visible=False)
+    api_question.submit(chat, [api_question, turns, k], [chatbot, sources, turns, api_question], api_name="chat",
+                        concurrency_id="llm")
     chatbot.select(select, [turns, sources], sources, api_visibility="private", concurrency_limit=None)
     chatbot.clear(lambda: ([], render.EMPTY_SOURCES), None, [turns, sources], api_visibility="private", concurrency_limit=None)
     chatbot.like(like, turns, None, api_visibility="private")

@@ -56,9 +56,6 @@ def respond(services, question: str, turns: list[Answer], k: float):
                 texts = article_texts(services, event.passages)
                 panel = render.sources_html(turn, event.passages, None, texts)
                 yield [*head, _assistant(render.working_html(len(event.passages)))], panel, turns, ""
-            elif event.kind == "retry":
-                pieces = []
-                yield [*head, _assistant(render.working_html(None, second_try=True))], gr.skip(), turns, ""
             elif event.kind == "token":
                 pieces.append(event.token)
                 yield [*head, _assistant(render.streaming_html("".join(pieces), turn))], gr.skip(), turns, ""
@@ -68,6 +65,31 @@ def respond(services, question: str, turns: list[Answer], k: float):
         raise gr.Error(str(exc)) from None
     turns = [*turns, final]
     yield render.chat_messages(turns), render.sources_html(turn, final.passages, final, texts), turns, ""
+
+
+def enqueue(question: str, pending: list[str]) -> tuple[str, list[str], str]:
+    """A question sent while an answer is still being written waits its turn, shown: never lost.
+    Returns (question box, pending questions, the queue's display)."""
+    question = (question or "").strip()
+    if not question:
+        gr.Warning("Type a question first.")
+        return "", pending, render.queued_html(pending)
+    pending = [*pending, question]
+    return "", pending, render.queued_html(pending)
+
+
+def respond_next(services, pending: list[str], turns: list[Answer], k: float):
+    """Answer the first waiting question (one run per question sent: the runs take turns on the model).
+    Yields (chat messages, sources panel, turns, pending questions, the queue's display)."""
+    if not pending:
+        yield gr.skip(), gr.skip(), turns, pending, gr.skip()
+        return
+    question, rest = pending[0], pending[1:]
+    first = True
+    for messages, panel, turns, _ in respond(services, question, turns, k):
+        # the queue is written once, at the start: questions sent meanwhile are added to it by ``enqueue``
+        yield messages, panel, turns, *((rest, render.queued_html(rest)) if first else (gr.skip(), gr.skip()))
+        first = False
 
 
 def show_turn(services, turns: list[Answer], shown: str, index):

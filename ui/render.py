@@ -10,7 +10,7 @@ import html
 import re
 
 from rag.text import MARKER
-from rag.types import Answer, Passage, Span
+from rag.types import Answer, Passage, Span, Verdict
 
 ABSTAIN_BADGE = "No answer in the articles"
 
@@ -53,25 +53,47 @@ def answer_html(answer: Answer, turn: int) -> str:
             f"<p>{escape(answer.text)}</p>"
             f'<p class="muted">{looked} passage{"s" if looked != 1 else ""} looked at: see the sources panel.</p>'
         )
-    return f'<div class="answer">{_form_badge(answer)}{link_markers(answer.text, turn)}</div>{_parts(answer)}{_left_out(answer)}{_warnings(answer)}'
+    return (f'<div class="answer">{_verdict_badge(answer)}{_form_badge(answer)}{marked_text(answer, turn)}</div>'
+            f"{_parts(answer)}{_evidence(answer)}{_warnings(answer)}")
+
+
+def _verdict_badge(answer: Answer) -> str:
+    if answer.verdict == Verdict.VERIFIED:
+        return '<span class="badge badge-verified" title="Every sentence is stated by the passage it cites">✓ verified</span> '
+    return ('<span class="badge badge-unverified" title="Sentences marked ⚠ were not found in the passages">'
+            "⚠ not all found in the articles</span> ")
 
 
 def _form_badge(answer: Answer) -> str:
-    if answer.form == "disagreement":
-        return '<span class="badge badge-differ">Sources differ</span> '
     if answer.form == "each_article":
         return '<span class="badge badge-differ">Each article quoted: compare them</span> '
     return ""
 
 
-def _left_out(answer: Answer) -> str:
-    """What the model wrote that the articles do not state: left out of the answer, listed for who wants to see it."""
-    dropped = answer.left_out
-    if not dropped:
+def marked_text(answer: Answer, turn: int) -> str:
+    """The answer text with linked markers, each sentence no passage states set apart and marked with why."""
+    text, pieces, last = answer.text, [], 0
+    for claim in answer.not_found:
+        shown = f"{claim.text.rstrip('.!?… ')}."
+        at = text.find(shown, last)
+        if at < 0:
+            continue
+        pieces.append(link_markers(text[last:at], turn))
+        title = escape(f"Not found in the passages: {claim.note}")
+        pieces.append(f'<span class="not-found" title="{title}">{escape(shown)} <sup>⚠ not found in the passages</sup></span>')
+        last = at + len(shown)
+    pieces.append(link_markers(text[last:], turn))
+    return "".join(pieces)
+
+
+def _evidence(answer: Answer) -> str:
+    """For each supported sentence, the passage sentence that states it."""
+    supported = [c for c in answer.claims if c.supported and c.span and not c.quoted]
+    if not supported:
         return ""
-    items = "".join(f"<li>{escape(c.text)} <span class=\"muted\">({escape(c.note)})</span></li>" for c in dropped)
-    return (f'<details class="left-out"><summary class="muted">{len(dropped)} sentence{"s" if len(dropped) != 1 else ""} of the '
-            f"model's draft left out: not stated in the articles</summary><ul>{items}</ul></details>")
+    items = "".join(f"<li>{escape(c.text)} <span class=\"muted\">— [{c.passage}] «{escape(' '.join(c.span.text.split()))}»</span></li>"
+                    for c in supported)
+    return f'<details class="evidence"><summary class="muted">Evidence for {len(supported)} sentence{"s" if len(supported) != 1 else ""}</summary><ul>{items}</ul></details>'
 
 
 def _parts(answer: Answer) -> str:
@@ -85,15 +107,20 @@ def _warnings(answer: Answer) -> str:
     return "".join(f'<p class="muted warning">⚠ {escape(w)}</p>' for w in answer.warnings)
 
 
+def queued_html(pending: list[str]) -> str:
+    """The questions waiting for the model, in order."""
+    if not pending:
+        return ""
+    items = "".join(f"<li>{escape(q)}</li>" for q in pending)
+    return f'<div class="queued muted">⏳ {len(pending)} question{"s" if len(pending) != 1 else ""} waiting: <ol>{items}</ol></div>'
+
+
 def streaming_html(partial: str, turn: int) -> str:
     return f'<div class="answer streaming">{link_markers(partial, turn)}<span class="cursor">▍</span></div>'
 
 
-def working_html(found: int | None, second_try: bool = False) -> str:
-    """Shown before the first token: the search, then the prompt being read; or, when the first answer was not
-    kept, that a second one is coming."""
-    if second_try:
-        return '<div class="working">⏳ The first answer was not supported by the passages; asking the model again…</div>'
+def working_html(found: int | None) -> str:
+    """Shown before the first token: the search, then the prompt being read."""
     if found is None:
         return '<div class="working">⏳ Searching the articles…</div>'
     return f'<div class="working">⏳ Found {found} passage{"s" if found != 1 else ""}; the model is reading them…</div>'

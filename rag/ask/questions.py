@@ -1,22 +1,15 @@
-"""The shape of a question, each rule in one place: open, yes/no or a choice between two options; the kind
-of answer it expects (a number, a time, a name); whether it asks what the articles say against each other;
-and whether it asks two things, to be asked as two questions.
+"""The shape of a question, each rule in one place: open, yes/no or a choice between two options; whether it
+asks what the articles say against each other; and whether it asks two things, to be asked as two questions.
 
-The answer checks (rag.checks.validation) and the pipeline (rag.pipeline) read questions through these functions.
+The answer checks (rag.checks) and the pipeline (rag.pipeline) read questions through these functions.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.text import (
-    QUESTION_TYPE_WORDS,
-    content_word_list,
-    content_words,
-    fold,
-    name_like_words,
-    words,
-)
+from rag.text import QUESTION_TYPE_WORDS, content_words
+from rag.types import Form
 
 # -- the form of a question ------------------------------------------------------------------------
 
@@ -36,7 +29,7 @@ _INVERSION = re.compile(r"^[\w’'-]+-(t-)?(il|elle|ils|elles|on)$", re.IGNORECA
 _CHOICE = {"fr": re.compile(r"\sou\s", re.IGNORECASE), "en": re.compile(r"\sor\s", re.IGNORECASE)}
 
 
-def _clause_form(clause: str, language: str) -> str | None:
+def _clause_form(clause: str, language: str) -> Form | None:
     tokens = [t.lower() for t in re.findall(r"[\w’'-]+", clause)]
     while len(tokens) > 1 and tokens[0] in _LEAD_IN:
         tokens = tokens[1:]
@@ -44,15 +37,15 @@ def _clause_form(clause: str, language: str) -> str | None:
         return None
     first = re.sub(r"^(qu)['’].*", r"\1", tokens[0]) if language == "fr" else tokens[0]  # "qu'a-t-il" asks "what"
     if first in _WH[language]:
-        return "open"
+        return Form.OPEN
     if language == "en" and first in _AUXILIARIES:
-        return "yesno"
+        return Form.YES_NO
     if language == "fr" and any(t == "est-ce" or _INVERSION.match(t) for t in tokens):
-        return "yesno"
+        return Form.YES_NO
     return None
 
 
-def question_form(question: str, language: str) -> str:
+def question_form(question: str, language: str) -> Form:
     """'open' (who, what, when...), 'yesno', or 'choice' (a yes/no question offering alternatives:
     'en train ou en avion ?'). The main clause decides: the last one ('Selon lui, quand...?',
     'When Putin spoke, did he say...?'), else the question's start."""
@@ -61,59 +54,8 @@ def question_form(question: str, language: str) -> str:
     for clause in ([segments[-1]] if segments else []) + [question]:
         form = _clause_form(clause, language)
         if form:
-            return "choice" if form == "yesno" and _CHOICE[language].search(question) else form
-    return "open"
-
-
-def choice_options(question: str, language: str, max_words: int = 3) -> tuple[set[str], set[str]] | None:
-    """The words that tell apart the two options of a choice question: 'désigne-t-elle la mer du Japon ou la mer
-    Jaune ?' -> ({japon}, {jaune}). The second option is what follows the last 'ou' ('or'), at most ``max_words``
-    content words; the first, as many content words before it. None when they cannot be told apart."""
-    language = language if language in _CHOICE else "en"
-    parts = _CHOICE[language].split(question.rstrip(" ?"))
-    if len(parts) < 2:
-        return None
-    second = content_word_list(parts[-1])
-    first = content_word_list(" ".join(parts[:-1]))[-len(second):] if second else []
-    a, b = set(first) - set(second), set(second) - set(first)
-    if not a or not b or len(second) > max_words or b <= {"non", "pas", "not"}:  # 'prévu ou non ?' is a yes/no question
-        return None
-    return a, b
-
-
-# -- what kind of answer a question expects --------------------------------------------------------
-
-_EXPECTS = (
-    ("number", re.compile(r"\b(combien|quelle\s+distance|how\s+(many|much|far|long)|what\s+distance)\b", re.IGNORECASE)),
-    ("time", re.compile(r"\b(quand|quel\s+jour|quelle\s+date|à\s+quelle\s+heure|en\s+quelle\s+année|when|what\s+(day|date|time)"
-                        r"|which\s+(day|year)|what\s+year)\b", re.IGNORECASE)),
-    ("name", re.compile(r"\b(comment\s+s['’]appelle|quel\s+est\s+le\s+nom|what\s+is\s+the\s+name|name\s+of)\b", re.IGNORECASE)),
-)
-_NUMBER_WORDS = set("un une deux trois quatre cinq six sept huit neuf dix onze douze vingt trente cent cents mille millier "
-                    "milliers dizaine dizaines centaine centaines million millions one two three four five six seven eight "
-                    "nine ten eleven twelve twenty thirty hundred hundreds thousand thousands dozen dozens".split())
-_TIME_WORDS = set("lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril mai juin juillet aout "
-                  "septembre octobre novembre decembre matin midi apres-midi soir soiree nuit hier demain aujourd "
-                  "prochainement bientot monday tuesday wednesday thursday friday saturday sunday january february march "
-                  "april may june july august september october november december morning noon afternoon evening night "
-                  "yesterday today tomorrow soon later week semaine jours days lendemain veille".split())
-
-
-def expected_answer(question: str) -> str | None:
-    """'number', 'time' or 'name' when the question asks for one (combien, quand, comment s'appelle...), else None."""
-    return next((kind for kind, pattern in _EXPECTS if pattern.search(question)), None)
-
-
-def gives(text: str, kind: str, question: str = "") -> bool:
-    """Whether ``text`` holds an answer of that kind that the question does not already hold."""
-    asked = set(words(question)) | {fold(n) for n in name_like_words(question)}
-    new = [w for w in words(text) if w not in asked]
-    if kind == "number":  # "combien de jours" is also answered by "le lendemain"
-        durations = re.search(r"\b(jours?|heures?|temps|days?|hours?|long)\b", question, re.IGNORECASE)
-        return any(w.isdigit() or w in _NUMBER_WORDS or (durations and w in _TIME_WORDS) for w in new)
-    if kind == "time":
-        return any(w.isdigit() or w in _TIME_WORDS for w in new)
-    return any(fold(n) not in asked for n in name_like_words(text))
+            return Form.CHOICE if form == Form.YES_NO and _CHOICE[language].search(question) else form
+    return Form.OPEN
 
 
 # -- questions about what each article says ---------------------------------------------------------
@@ -195,7 +137,7 @@ def question_parts(question: str, language: str) -> tuple[list[str], bool]:
     ('..., et quelle instance les a imposées ?': 'les' is in the first). 'Quand et où se sont-ils retrouvés ?'
     -> 'Quand se sont-ils retrouvés ?', 'Où se sont-ils retrouvés ?'; any other question -> ([question], False)."""
     language = language if language in _WH else "en"
-    if question_form(question, language) != "open" or asks_to_compare(question):
+    if question_form(question, language) != Form.OPEN or asks_to_compare(question):
         return [question], False
     mark = " ?" if language == "fr" else "?"
     tokens = question.split()
@@ -208,7 +150,7 @@ def question_parts(question: str, language: str) -> tuple[list[str], bool]:
             return [" ".join(tokens[:first_end] + rest), " ".join([second[:1].upper() + second[1:]] + rest)], False
     for joint in _JOINED.finditer(question):
         head, tail = question[:joint.start()].strip(), question[joint.end():].strip()
-        if (len(head.split()) >= 3 and len(tail.split()) >= 2 and _clause_form(tail, language) == "open"
-                and question_form(head, language) == "open"):
+        if (len(head.split()) >= 3 and len(tail.split()) >= 2 and _clause_form(tail, language) == Form.OPEN
+                and question_form(head, language) == Form.OPEN):
             return [head.rstrip(" ?") + mark, tail[:1].upper() + tail[1:]], True
     return [question], False

@@ -1,1 +1,2 @@
-"""Checks: each answer sentence against the passages it was given."""
+"""Checks: each sentence of an answer against the passages it was given, a verdict for every sentence and for
+the whole answer (rag.checks.check). Checks annotate; they do not discard."""

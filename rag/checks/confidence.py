@@ -14,14 +14,13 @@ from __future__ import annotations
 from statistics import fmean
 
 from rag.checks.grounding import Matcher
-from rag.settings import AnswerSettings
 from rag.text import WORD, content_words, fold
 
 
-def added_word_logprobs(tokens: list[tuple[str, float]], question: str, cfg: AnswerSettings) -> list[float]:
+def added_word_logprobs(tokens: list[tuple[str, float]], question: str) -> list[float]:
     """The log-probability of the first token of each word the answer adds to the question."""
     asked = content_words(question)
-    match = Matcher(cfg)
+    match = Matcher()
     out = []
     for i, (text, logprob) in enumerate(tokens):
         if i and not text.startswith(" "):  # inside a word: its first token decided it
@@ -32,7 +31,7 @@ def added_word_logprobs(tokens: list[tuple[str, float]], question: str, cfg: Ans
     return out
 
 
-def confidence(tokens: list[tuple[str, float]], question: str, cfg: AnswerSettings) -> float | None:
+def confidence(tokens: list[tuple[str, float]], question: str) -> float | None:
     """Mean log-probability of the words the answer adds (0: certain); None without tokens or added words."""
-    added = added_word_logprobs(tokens, question, cfg)
+    added = added_word_logprobs(tokens, question)
     return round(fmean(added), 4) if added else None

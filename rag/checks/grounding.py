@@ -11,27 +11,16 @@ each passage). A claim is grounded in the window that holds the most of it:
 - ``numbers_ok``: every number of the claim is in the window.
 
 A claim written in another language than its passages (an English answer over French articles)
-cannot share words with them; it is grounded by what crosses languages: names and numbers
-(spelling variants allowed: Vostochny ~ Vostotchny, Putin ~ Poutine) and the cosine of the
-multilingual embedder.
+shares few words with them; its words match as cognates and spelling variants ('militaire' ~
+'military', Vostochny ~ Vostotchny, Putin ~ Poutine).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
-from rag.settings import AnswerSettings
-from rag.text import (
-    QUESTION_TYPE_WORDS,
-    content_words,
-    fold,
-    name_like_words,
-    numbers_in,
-    same_stem,
-    sentence_spans,
-    strip_markers,
-)
+from rag.text import STEM_MIN_LENGTH, content_words, fold, name_like_words, numbers_in, same_stem, sentence_spans, strip_markers
 from rag.types import Passage
 
 
@@ -72,19 +61,18 @@ def windows(passages: list[Passage]) -> list[Window]:
 
 
 class Matcher:
-    """Word matching tolerant of inflection ('sanctions'~'sanction'), with the settings' stem rule; with
-    ``cognates``, also of spelling across languages ('military'~'militaire', 'Putin'~'Poutine')."""
+    """Word matching tolerant of inflection ('sanctions'~'sanction'); with ``cognates``, also of spelling
+    across languages ('military'~'militaire', 'Putin'~'Poutine')."""
 
-    def __init__(self, cfg: AnswerSettings, cognates: bool = False):
-        self.cfg = cfg
+    def __init__(self, cognates: bool = False):
         self.cognates = cognates
 
     def found(self, word: str, vocabulary: frozenset[str] | set[str]) -> bool:
         if word in vocabulary:
             return True
-        if len(word) < self.cfg.stem_min_length:
+        if len(word) < STEM_MIN_LENGTH:
             return False
-        if any(same_stem(word, v, self.cfg.stem_prefix, self.cfg.stem_min_length) for v in vocabulary):
+        if any(same_stem(word, v) for v in vocabulary):
             return True
         return self.cognates and any(spelled_alike(word, v) for v in vocabulary)
 
@@ -123,8 +111,6 @@ class Grounding:
     names_found: float = 1.0  # share of the names the claim adds that the window has (spelling variants allowed)
     adds: int = 0  # how many content words the claim adds to the question
     cross_lingual: bool = False
-    cosine: float | None = None  # claim vs window, for claims in another language than their passages
-    notes: list[str] = field(default_factory=list)
 
     @property
     def passage(self) -> int | None:
@@ -134,52 +120,32 @@ class Grounding:
 class Grounder:
     """Grounds the claims of one answer in the passages it was given."""
 
-    def __init__(self, question: str, passages: list[Passage], cfg: AnswerSettings, embedder=None):
+    def __init__(self, question: str, passages: list[Passage]):
         self.question = question
         self.passages = passages
-        self.cfg = cfg
         self.windows = windows(passages)
         self.asked = content_words(question) | {fold(n) for n in name_like_words(question)}
-        self.embedder = embedder
 
     def ground(self, claim: str, cross_lingual: bool = False, prefer: tuple[int, ...] = ()) -> Grounding:
         """The window holding the most of ``claim``; ties go to the passages the model cited (``prefer``).
-
-        Across languages words match as cognates ('militaire'~'military'), and the cosine of the
-        multilingual embedder between claim and window is kept for the checks.
-        """
+        Across languages words match as cognates ('militaire'~'military')."""
         text = strip_markers(claim)
-        match = Matcher(self.cfg, cognates=cross_lingual)
-        question_match = Matcher(self.cfg, cognates=True)  # 'Putin' in the question, 'Poutine' in the answer
+        match = Matcher(cognates=cross_lingual)
+        question_match = Matcher(cognates=True)  # 'Putin' in the question, 'Poutine' in the answer
         words = content_words(text)
         new = {w for w in words if not question_match.found(w, self.asked)}
         names = {fold(n) for n in name_like_words(text)} - self.asked
         names = {n for n in names if not question_match.found(n, self.asked)}
         numbers = numbers_in(text)
-        cosines = self._cosines(text) if cross_lingual and self.cfg.min_cross_lingual_cosine > 0 else None
         best, best_key = Grounding(text, adds=len(new), cross_lingual=cross_lingual), ()
-        for i, window in enumerate(self.windows):
+        for window in self.windows:
             vocabulary = window.words | window.names
             coverage, new_coverage = match.share(words, vocabulary), match.share(new, vocabulary)
             names_found = question_match.share(names, vocabulary)
             numbers_ok = numbers <= window.numbers
-            cosine = float(cosines[i]) if cosines is not None else None
-            key = (numbers_ok, round(min(coverage, new_coverage, names_found), 3), round(coverage, 3), cosine or 0.0,
+            key = (numbers_ok, round(min(coverage, new_coverage, names_found), 3), round(coverage, 3),
                    window.passage in prefer, -len(window.text))
             if key > best_key:
                 best_key = key
-                best = Grounding(text, window, coverage, new_coverage, numbers_ok, names_found, len(new), cross_lingual, cosine)
+                best = Grounding(text, window, coverage, new_coverage, numbers_ok, names_found, len(new), cross_lingual)
         return best
-
-    def _cosines(self, text: str):
-        if not self.windows or self.embedder is None:
-            return None
-        vectors = self.embedder.embed_passages([text] + [w.text for w in self.windows])
-        return vectors[1:] @ vectors[0]
-
-    def question_coverage(self, spans: list[str], cross_lingual: bool = False, follows: str = "") -> float:
-        """Share of the question's content words that the evidence (the kept windows) speaks of; for a
-        follow-up, the words the previous question lends it count as found."""
-        vocabulary = set().union(*(content_words(t) | {fold(n) for n in name_like_words(t)} for t in spans)) if spans else set()
-        vocabulary |= content_words(follows)
-        return Matcher(self.cfg, cognates=cross_lingual).share(content_words(self.question) - QUESTION_TYPE_WORDS, vocabulary)

@@ -2,10 +2,9 @@
 
 Generating an answer costs seconds on a laptop; checking one costs milliseconds. A full run
 stores, per question, the model's raw text and the passages it was given; replaying it under
-other answer settings (``--set``, ``--sweep``) measures a validation rule or a threshold over
+other answer settings (``--set``, ``--sweep``) measures a check rule or a threshold over
 the whole set in seconds. What depends on the prompt or the model is not replayed: a change
-there needs a full run. So is a second try (``answer.second_try``): the model's first text is
-checked, as if the second try were off.
+there needs a full run.
 """
 
 from __future__ import annotations
@@ -15,11 +14,12 @@ from pathlib import Path
 
 from rag.errors import InputError
 from rag.eval.presets import EvalConfig, for_eval
-from rag.settings import Settings
+from rag.settings import AnswerSettings, Settings
 
 
-def replay_configs(path: str | Path, names: list[str] | None = None) -> list[EvalConfig]:
-    """One configuration per (non-naive) configuration of a full-run report, with its stored rows."""
+def replay_configs(path: str | Path, names: list[str] | None = None, answer: AnswerSettings | None = None) -> list[EvalConfig]:
+    """One configuration per (non-naive) configuration of a full-run report, with its stored rows, its texts checked
+    under ``answer`` (today's answer settings by default; ``--set`` changes them further)."""
     try:
         report = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -30,7 +30,9 @@ def replay_configs(path: str | Path, names: list[str] | None = None) -> list[Eva
     for stored in report["configs"]:
         if stored["naive"] or (names and stored["name"] not in names):
             continue
-        settings = for_eval(Settings(**{k: v for k, v in stored["settings"].items() if k != "ui"}))
+        stored_settings = {k: v for k, v in stored["settings"].items() if k != "ui"}
+        stored_settings["answer"] = (answer or AnswerSettings()).model_dump()
+        settings = for_eval(Settings(**stored_settings))
         rows = {r["id"]: r for r in stored["rows"] if "error" not in r}
         configs.append(EvalConfig(name=f"{stored['name']} (replayed)", settings=settings, replay=rows))
     if not configs:

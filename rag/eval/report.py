@@ -7,14 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rag.eval.plots import plot_latency, plot_metrics
-from rag.eval.summary import (
-    ABSTENTION_KEYS,
-    ANSWER_KEYS,
-    CLASS_KEYS,
-    COLUMNS,
-    RETRIEVAL_KEYS,
-    format_value,
-)
+from rag.eval.summary import ABSTENTION_KEYS, ANSWER_KEYS, CLASS_KEYS, COLUMNS, RETRIEVAL_KEYS, format_value
 
 SPEED_KEYS = ("retrieve_p50", "retrieve_p95", "first_token_p50", "first_token_p95", "total_p50", "total_p95", "prompt_tokens", "tokens_per_s")
 
@@ -54,10 +47,12 @@ def failure_reasons(row: dict) -> list[str]:
     if metrics.get("correct") == 0.0 and row["answerable"] and not row.get("abstained"):
         reasons.append("wrong answer (must-include missing or must-not-include present)")
     if row.get("abstained") is True and row["answerable"]:
-        dropped = "; the model's own text was right: the checks threw it away" if metrics.get("model_must_include") else ""
+        dropped = "; the model's own text was right" if metrics.get("model_right") else ""
         reasons.append(f"abstained on an answerable question ({row.get('abstain_reason', '')}){dropped}")
-    if row.get("abstained") is False and not row["answerable"]:
-        reasons.append("answered an unanswerable question")
+    if row.get("abstained") is False and not row["answerable"] and row.get("verdict") == "verified":
+        reasons.append("answered an unanswerable question, verified")
+    if metrics.get("wrong_verified") and row["answerable"]:
+        reasons.append("a wrong answer shown as verified")
     return reasons
 
 
@@ -81,7 +76,7 @@ def outcome(row: dict) -> str:
     if "error" in row:
         return "error"
     right = "right" if row.get("metrics", {}).get("correct") else "wrong"
-    return f"{right} ({row.get('abstain_code')})" if row.get("abstained") else f"{right} (answered)"
+    return f"{right} ({row.get('abstain_code')})" if row.get("abstained") else f"{right} ({row.get('verdict') or 'answered'})"
 
 
 def changes(first, other) -> list[str]:

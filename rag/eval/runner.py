@@ -22,14 +22,7 @@ from rag.eval.language import answer_language
 from rag.eval.presets import EvalConfig
 from rag.eval.summary import group_summaries, summarize
 from rag.eval.support import lexical_supports
-from rag.eval.systems import (
-    RANK_DEPTH,
-    NaiveSystem,
-    Outcome,
-    PipelineSystem,
-    ReplaySystem,
-    prepare_corpus,
-)
+from rag.eval.systems import RANK_DEPTH, NaiveSystem, Outcome, PipelineSystem, ReplaySystem, prepare_corpus
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +59,32 @@ def right_answer(item: EvalItem, text: str, abstained: bool | None) -> bool:
 
 
 def answer_metrics(item: EvalItem, out: Outcome, judge) -> dict:
-    gold = set(item.gold_sources)
-    row: dict = {"must_include": None, "cites_gold": None, "language_ok": None, "correct": float(right_answer(item, out.text, out.abstained))}
-    model_right = bool(out.model_text) and right_answer(item, out.model_text, False)  # what the model wrote, before validation
-    if item.answerable and item.must_include:
-        row["must_include"] = float(not out.abstained and m.must_include_ok(out.text, item.must_include))
-        if out.model_text:  # is a right answer thrown away?
-            row["model_must_include"] = float(model_right)
-    if out.abstained is not None:  # perfect checks: every right text kept (the model's or the one they built), every wrong one withdrawn
-        row["ceiling"] = 1.0 if not item.answerable else float(model_right or bool(row["correct"]))
-    if out.abstained:
+    """One question's answer metrics; None where a metric does not apply (averages skip it)."""
+    right = right_answer(item, out.text, out.abstained)
+    shown = out.abstained is not True
+    shown_right = item.answerable and shown and right
+    model_right = bool(out.model_text) and item.answerable and right_answer(item, out.model_text, False)
+    verified = out.verdict == "verified" if out.verdict else None
+    row: dict = {
+        "correct": float(right),
+        "precision": float(right) if shown and out.abstained is not None else None,
+        "right_shown": float(shown_right) if item.answerable else None,
+        "model_right": float(model_right) if item.answerable and out.model_text else None,
+        "right_lost": float(not shown_right) if model_right else None,
+        "verified": float(verified) if shown and verified is not None else None,
+        "verified_precision": float(right) if verified else None,
+        "right_verified": float(bool(verified)) if shown_right and verified is not None else None,
+        "wrong_verified": float(bool(verified) and not right) if shown and verified is not None else None,
+        "unanswerable_handled": float(not shown or verified is False) if not item.answerable and out.abstained is not None else None,
+        "cites_gold": None, "language_ok": None,
+    }
+    if not shown:
         return row
     row["language_ok"] = float(answer_language(out.text) == item.language)
     if out.abstained is None:  # a system that cannot abstain (naive) does not cite either: no citation metric
         return row
     if item.answerable:
-        row["cites_gold"] = float(m.cites_gold([c["source"] for c in out.citations], gold))
+        row["cites_gold"] = float(m.cites_gold([c["source"] for c in out.citations], set(item.gold_sources)))
     lexical = partial(lexical_supports, question=item.question)
     row["cit_recall_lex"], row["cit_precision_lex"] = m.citation_recall_precision(out.cited, lexical)
     emb = m.citation_recall_precision(out.cited, judge) if judge else (0.0, 0.0)
@@ -101,9 +104,9 @@ def evaluate(system, item: EvalItem, retrieval_only: bool) -> dict:
     row["metrics"] = retrieval_metrics(item, out.ranking)
     if not retrieval_only:
         row.update(answer=out.text, abstained=out.abstained, abstain_reason=out.abstain_reason, abstain_code=out.abstain_code,
-                   form=out.form, model_text=out.model_text, claims=out.claims, citations=out.citations, passages=out.passages,
+                   form=out.form, verdict=out.verdict, model_text=out.model_text, claims=out.claims, citations=out.citations, passages=out.passages,
                    dense=out.dense, prompt_tokens=out.prompt_tokens, completion_tokens=out.completion_tokens,
-                   first_try=out.first_try, parts=out.parts, tokens=out.tokens, confidence=out.confidence)
+                   parts=out.parts, tokens=out.tokens, confidence=out.confidence)
         row["metrics"].update(answer_metrics(item, out, system.judge))
     return row
 

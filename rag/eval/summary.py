@@ -11,16 +11,20 @@ from __future__ import annotations
 from rag.eval import metrics as m
 
 RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5")
-ANSWER_KEYS = ("correct", "must_include", "model_must_include", "ceiling", "cit_recall_lex", "cit_precision_lex", "cit_recall_emb", "cit_precision_emb", "cites_gold", "language_ok")
+ANSWER_KEYS = ("right_shown", "model_right", "right_lost", "verified", "verified_precision", "right_verified", "wrong_verified",
+               "unanswerable_handled", "correct", "precision", "cit_recall_lex", "cit_precision_lex", "cit_recall_emb",
+               "cit_precision_emb", "cites_gold", "language_ok")
 ABSTENTION_KEYS = ("abstain_precision", "abstain_recall", "false_abstention")
 
 # key -> (column label, kind): "share" prints as %, "s" as seconds, "n" as a plain number
 COLUMNS: dict[str, tuple[str, str]] = {
     "hit@1": ("hit@1", "share"), "hit@3": ("hit@3", "share"), "hit@5": ("hit@5", "share"),
     "mrr": ("MRR@5", "ratio"), "ndcg@5": ("nDCG@5", "ratio"),
-    "correct": ("right", "share"), "must_include": ("must-include", "share"),
-    "model_must_include": ("model right (before checks)", "share"),
-    "ceiling": ("ceiling (perfect checks)", "share"),
+    "right_shown": ("right shown", "share"), "model_right": ("model right (raw text)", "share"),
+    "right_lost": ("right lost by checks", "share"), "verified": ("verified", "share"),
+    "verified_precision": ("verified precision", "share"), "right_verified": ("right verified", "share"),
+    "wrong_verified": ("wrong shown as verified", "share"), "unanswerable_handled": ("unanswerable handled", "share"),
+    "correct": ("accuracy (right / all)", "share"), "precision": ("precision (right / answered)", "share"),
     "cit_recall_lex": ("cit. recall (lex)", "share"), "cit_precision_lex": ("cit. precision (lex)", "share"),
     "cit_recall_emb": ("cit. recall (emb)", "share"), "cit_precision_emb": ("cit. precision (emb)", "share"),
     "cites_gold": ("cites gold", "share"), "language_ok": ("language ok", "share"),
@@ -90,8 +94,8 @@ def format_value(key: str, value) -> str:
 
 GROUP_FIELDS = ("split", "kind", "language")
 # What the per-class tables compare, configuration beside configuration.
-CLASS_KEYS = ("correct", "model_must_include", "ceiling", "false_abstention", "abstain_recall", "abstain_precision", "cites_gold",
-              "cit_precision_lex", "language_ok", "total_p50")
+CLASS_KEYS = ("right_shown", "model_right", "right_lost", "verified_precision", "right_verified", "wrong_verified",
+              "unanswerable_handled", "false_abstention", "correct", "precision", "total_p50")
 
 
 def group_summaries(rows: list[dict], retrieval_only: bool) -> dict[str, dict[str, dict]]:

@@ -1,6 +1,6 @@
 """Does a cited passage back an answer sentence? Two cheap judges instead of an NLI model.
 
-- lexical: rag.checks.citations.sentence_support: enough of the content words the sentence adds to
+- lexical: :func:`sentence_support`: enough of the content words the sentence adds to
   the question are in the cited passages (inflection-tolerant), and every number of the
   sentence appears there;
 - embedding: cosine between the sentence ("query: " side of e5) and the best cited passage
@@ -19,21 +19,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.checks.citations import sentence_citations, sentence_support
-from rag.text import strip_markers
+from rag.text import content_words, marker_numbers, numbers_in, same_stem, split_sentences, strip_markers
 
 LEXICAL_MIN = 0.5  # share of the sentence's content words found in the cited passages
 EMBEDDING_MIN = 0.85  # cosine (multilingual-e5-small) between sentence and best cited passage
 
 
 def judged_sentences(text: str, passages: list) -> list[tuple[str, list]]:
-    """Each answer sentence (markers removed) with the passages it cites, in citation order."""
-    return [(strip_markers(s), cited) for s, cited in sentence_citations(text, passages) if strip_markers(s)]
+    """Each answer sentence (markers removed) with the shown passages it cites, in citation order."""
+    pairs = [(s, [passages[n - 1] for n in marker_numbers(s) if 1 <= n <= len(passages)]) for s in split_sentences(text)]
+    return [(strip_markers(s), cited) for s, cited in pairs if strip_markers(s)]
+
+
+def _found(word: str, vocabulary: set[str]) -> bool:
+    return word in vocabulary or any(same_stem(word, v) for v in vocabulary)
+
+
+def sentence_support(sentence: str, cited: list, question: str = "") -> tuple[float, bool]:
+    """(share of the content words the sentence adds to the question found in the cited passages, every number of the
+    sentence in them or in the question): only what the sentence adds is judged."""
+    source = " ".join(p.chunk.text for p in cited)
+    vocabulary, asked = content_words(source), content_words(question)
+    added = {w for w in content_words(sentence) if not _found(w, asked)}
+    lexical = sum(_found(w, vocabulary) for w in added) / len(added) if added else 0.0
+    return lexical, numbers_in(sentence) <= numbers_in(source) | numbers_in(question)
 
 
 def lexical_supports(sentence: str, cited: list, question: str = "", threshold: float = LEXICAL_MIN) -> bool:
-    support = sentence_support(sentence, cited, question=question)
-    return support.numbers_ok and support.lexical >= threshold
+    lexical, numbers_ok = sentence_support(sentence, cited, question=question)
+    return numbers_ok and lexical >= threshold
 
 
 class EmbeddingJudge:

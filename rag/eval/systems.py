@@ -9,15 +9,14 @@ from pathlib import Path
 
 from rag import answer, ingest, remove, search
 from rag.ask.conversation import previous_turn
-from rag.checks.legacy import validate_v1
-from rag.checks.validation import abstain, validate
+from rag.checks.check import abstain, check_answer
 from rag.errors import InputError
 from rag.eval.baseline import NaiveBaseline
 from rag.eval.dataset import EvalItem
 from rag.eval.support import EmbeddingJudge, judged_sentences
 from rag.pipeline import WARM_UP_QUESTION, gate, warm_up
 from rag.text import detect_language, split_sentences, strip_markers
-from rag.types import Answer, Passage
+from rag.types import AbstainCode, Answer, Passage
 
 RANK_DEPTH = 5
 
@@ -32,7 +31,7 @@ class Outcome:
     text: str | None = None
     abstained: bool | None = None  # None: the system cannot abstain (naive baseline)
     abstain_reason: str = ""
-    model_text: str = ""  # the LLM's raw text before validation, where the pipeline keeps it
+    model_text: str = ""  # the LLM's raw text before the checks, where the pipeline keeps it
     cited: list[tuple[str, list]] = field(default_factory=list)  # (sentence, passages it cites)
     citations: list[dict] = field(default_factory=list)
     prompt_tokens: int = 0
@@ -40,9 +39,9 @@ class Outcome:
     passages: list[str] = field(default_factory=list)  # chunk ids the answer was given, in prompt order
     dense: list[float] = field(default_factory=list)  # their cosine with the question (the off-topic gate reads it)
     abstain_code: str = ""
+    verdict: str = ""  # verified | unverified | abstained; empty for a system without checks (naive)
     form: str = ""
     claims: list[dict] = field(default_factory=list)
-    first_try: str = ""  # with answer.second_try: the model's first text, when a second answer was kept
     parts: list[str] = field(default_factory=list)  # with answer.split_questions: the two questions asked instead
     tokens: list = field(default_factory=list)  # the LLM's tokens and their log-probabilities, for replays (rag.checks.confidence)
     confidence: float | None = None
@@ -57,8 +56,8 @@ def pipeline_outcome(result, ranked: Outcome) -> Outcome:
         citations=[{"n": c.n, "source": c.passage.chunk.article_id, "chunk_id": c.passage.chunk.id} for c in result.citations],
         prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
         passages=[p.chunk.id for p in result.passages], dense=[round(p.dense_score, 4) for p in result.passages],
-        abstain_code=result.abstain_code, form=result.form, claims=[c.to_dict() for c in result.claims],
-        first_try=result.first_try, parts=list(result.parts), tokens=[list(t) for t in result.tokens],
+        abstain_code=result.abstain_code, verdict=str(result.verdict), form=result.form, claims=[c.to_dict() for c in result.claims],
+        parts=list(result.parts), tokens=[list(t) for t in result.tokens],
         confidence=result.confidence,
     )
 
@@ -131,9 +130,10 @@ class NaiveSystem:
 class ReplaySystem:
     """Answers from stored rows, checked again under this configuration's answer settings."""
 
-    def __init__(self, services, rows: dict[str, dict]):
+    def __init__(self, services, rows: dict[str, dict], off: frozenset[str] = frozenset()):
         self.services = services
         self.rows = rows
+        self.off = off  # check rules not applied (rag.eval.rules)
         self.judge = EmbeddingJudge(services.embedder, services.store)
 
     def _row(self, item) -> dict:
@@ -158,10 +158,9 @@ class ReplaySystem:
                         follows=previous_turn(item.history)[0], tokens=[tuple(t) for t in row.get("tokens", [])])
         gated = gate(answer, cfg.retrieval.min_dense_score)
         if not gated and row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded
-            abstain(answer, "off_topic", row.get("abstain_reason", "").partition("(")[2].rstrip(")"))
+            abstain(answer, AbstainCode.OFF_TOPIC, row.get("abstain_reason", "").partition("(")[2].rstrip(")"))
         elif not gated:  # an empty text is the model declining, as in the run
-            check = validate if cfg.answer.checks == "v2" else validate_v1
-            check(answer, row.get("first_try") or row.get("model_text") or "", cfg.answer, self.services.embedder)
+            check_answer(answer, row.get("first_try") or row.get("model_text") or "", cfg.answer, self.off)
         out = pipeline_outcome(answer, self.rank(item))
         out.prompt_tokens, out.completion_tokens = row.get("prompt_tokens", 0), row.get("completion_tokens", 0)
         self.judge.prepare(out.cited)

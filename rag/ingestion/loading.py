@@ -15,12 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.errors import InputError
-from rag.ingestion.articles import (
-    Skipped,
-    article_from_text,
-    derive_title,
-    split_date_line,
-)
+from rag.ingestion.articles import Skipped, article_from_text, derive_title, split_date_line
 from rag.ingestion.decoding import read_text
 from rag.ingestion.htmltext import html_title_and_body
 from rag.ingestion.ids import file_article_id

@@ -255,16 +255,7 @@ def _write_safetensors(path: Path, plan: list) -> None:
 
 def _build_tokenizer(model: dict):
     """HF tokenizer equivalent to e5.c's tok_content() plus the <s> ... </s> wrapping."""
-    from tokenizers import (
-        AddedToken,
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        processors,
-    )
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     sp, vocab = model["specials"], model["vocab"]
     tok = Tokenizer(models.Unigram(vocab, unk_id=sp["unk"], byte_fallback=False))

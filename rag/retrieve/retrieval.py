@@ -93,7 +93,7 @@ class Retriever:
         return [float(v @ query_vec) for v in vectors]
 
     def _expanding(self) -> bool:
-        return self.cfg.expand_min_cosine <= 1  # a cosine never exceeds 1: above it, expansion is off
+        return self.cfg.expand_min_cosine is not None
 
     def expanded(self, query: str) -> str:
         """The query with the corpus words nearest to the words it does not share with the corpus (rag.retrieve.expansion)."""

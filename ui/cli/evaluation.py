@@ -23,7 +23,7 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", action="append", default=[],
                    help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid, today and naive")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                   help="change one setting in every configuration, e.g. --set answer.min_lexical_support=0.4 (repeatable)")
+                   help="change one setting in every configuration, e.g. --set answer.min_claim_coverage=0.5 (repeatable)")
     p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="one configuration per value of a setting, for each non-naive configuration (repeatable: the product)")
     p.add_argument("--replay", metavar="REPORT_JSON",

@@ -107,17 +107,30 @@ def cmd_search(args) -> int:
     return 0
 
 
+def marked_answer(answer, color: bool) -> str:
+    """The answer text with each sentence no passage states marked: yellow with ⚠ on a terminal, ⚠[...] elsewhere."""
+    text = answer.text
+    for claim in answer.not_found:
+        shown = f"{claim.text.rstrip('.!?… ')}."
+        text = text.replace(shown, f"\x1b[33m{shown} ⚠\x1b[0m" if color else f"⚠[{shown}]", 1)
+    return text
+
+
+VERDICT_LINE = {"verified": "✓ verified: every sentence is stated by the passage it cites",
+                "unverified": "⚠ unverified: the sentences marked ⚠ were not found in the passages"}
+
+
 def _print_sources(answer) -> None:
     if answer.abstained:
         print(f"\n(abstained: {answer.abstain_reason})")
-    elif answer.form == "disagreement":
-        print("  (the sources differ: each is cited)")
-    elif answer.form == "each_article":
+    else:
+        print(f"  {VERDICT_LINE[str(answer.verdict)]}")
+    if answer.form == "each_article":
         print("  (what each article says, quoted: compare them)")
     if len(answer.parts) > 1:
         print(f"  asked as {len(answer.parts)} questions: {' | '.join(answer.parts)}")
-    for claim in answer.left_out:
-        print(f"  left out (not stated in the articles): {claim.text} [{claim.note}]")
+    for claim in answer.not_found:
+        print(f"  ⚠ not found in the passages: {claim.text} ({claim.note})")
     for warning in answer.warnings:
         print(f"  warning: {warning}")
     for c in answer.citations:
@@ -138,14 +151,12 @@ def cmd_ask(args) -> int:
         for event in stream_answer(services, question, history=history, k=args.k):
             if event.kind == "token" and not args.json:
                 print(event.token, end="", flush=True)
-            elif event.kind == "retry" and not args.json:
-                print("\n  (not supported by the passages: asking the model again)\n", flush=True)
             elif event.kind == "answer":
                 final = event.answer
         if args.json:
             _print_json(final.to_dict())
         else:
-            print(f"\n\n{final.text}" if final.text != final.model_text else "")
+            print(f"\n\n{marked_answer(final, sys.stdout.isatty())}")
             _print_sources(final)
     return 0
 
