@@ -150,18 +150,26 @@ class ReplaySystem:
         pass
 
     def ask(self, item):
-        row, cfg = self._row(item), self.services.settings
-        chunks = {c.id: c for c in self.services.store.chunks_of({cid.rsplit(":", 1)[0] for cid in row["passages"]})}
-        passages = [Passage(chunks[cid], 0.0, rank, dense_score=d) for rank, (cid, d) in enumerate(zip(row["passages"], row["dense"]), 1)]
-        answer = Answer(question=item.question, text="", citations=[], passages=passages, abstained=False,
-                        language=detect_language(item.question), timings=dict(row["timings"]),
-                        follows=previous_turn(item.history)[0], tokens=[tuple(t) for t in row.get("tokens", [])])
-        gated = gate(answer, cfg.retrieval.min_dense_score)
-        if not gated and row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded
-            abstain(answer, AbstainCode.OFF_TOPIC, row.get("abstain_reason", "").partition("(")[2].rstrip(")"))
-        elif not gated:  # an empty text is the model declining, as in the run
-            check_answer(answer, row.get("first_try") or row.get("model_text") or "", cfg.answer, self.off)
+        row = self._row(item)
+        answer = replayed_answer(self.services, item, row, self.off)
         out = pipeline_outcome(answer, self.rank(item))
         out.prompt_tokens, out.completion_tokens = row.get("prompt_tokens", 0), row.get("completion_tokens", 0)
         self.judge.prepare(out.cited)
         return out
+
+
+def replayed_answer(services, item, row: dict, off: frozenset[str] = frozenset()) -> Answer:
+    """The stored text of ``row`` for question ``item``, checked again under the services' answer settings, over the
+    passages it was written from."""
+    cfg = services.settings
+    chunks = {c.id: c for c in services.store.chunks_of({cid.rsplit(":", 1)[0] for cid in row["passages"]})}
+    passages = [Passage(chunks[cid], 0.0, rank, dense_score=d) for rank, (cid, d) in enumerate(zip(row["passages"], row["dense"]), 1)]
+    answer = Answer(question=item.question, text="", citations=[], passages=passages, abstained=False,
+                    language=detect_language(item.question), timings=dict(row["timings"]),
+                    follows=previous_turn(item.history)[0], tokens=[tuple(t) for t in row.get("tokens", [])])
+    gated = gate(answer, cfg.retrieval.min_dense_score)
+    if not gated and row.get("abstain_code") == "off_topic":  # the run's gate read the cosines before they were rounded
+        abstain(answer, AbstainCode.OFF_TOPIC, row.get("abstain_reason", "").partition("(")[2].rstrip(")"))
+    elif not gated:  # an empty text is the model declining, as in the run
+        check_answer(answer, row.get("first_try") or row.get("model_text") or "", cfg.answer, off)
+    return answer

@@ -18,8 +18,10 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    help="evaluate one part of the dev set: 'tune' (tune on it) or 'test' (never tune on it); default all")
     p.add_argument("--kind", action="append", default=[], metavar="KIND", help="only questions of this kind (repeatable)")
     p.add_argument("--corpus", default=None, help="articles the questions are about (default: the settings' seeds_dir)")
-    p.add_argument("--config", "--settings", action="append", default=[], metavar="TOML", dest="settings_files",
-                   help="a settings file to evaluate as one configuration (repeatable; used as is, not layered on rag --config)")
+    p.add_argument("--config", metavar="TOML", default=argparse.SUPPRESS,
+                   help="the settings file, as `rag --config` (the base of every configuration)")
+    p.add_argument("--settings", action="append", default=[], metavar="TOML", dest="settings_files",
+                   help="a settings file to evaluate as one more configuration (repeatable; used as is, not layered on --config)")
     p.add_argument("--preset", action="append", default=[],
                    help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid, today and naive")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
@@ -31,6 +33,9 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
                    "--sweep), without the LLM: seconds instead of minutes")
     p.add_argument("--replay-config", action="append", default=[], metavar="NAME",
                    help="with --replay: only the stored configuration of this name (repeatable; default: every non-naive one)")
+    p.add_argument("--rules", action="store_true",
+                   help="with --replay: what each check rule gains, cross-validated over the questions (rag.eval.rules)")
+    p.add_argument("--folds", type=int, default=5, help="with --rules: how many parts the questions are dealt into (default 5)")
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only, no LLM (seconds)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions (after --split and --kind)")
     p.add_argument("--out", default=None, help="output folder (default: eval-out/<timestamp>)")
@@ -86,7 +91,9 @@ def run_eval(args) -> int:
     from rag.eval.runner import run_config
 
     items = select(load_dataset(args.dataset), args.split, args.kind, args.limit)
-    replayed = replay_configs(args.replay, args.replay_config) if args.replay else []
+    replayed = replay_configs(args.replay, args.replay_config, load_settings(args.config).answer) if args.replay else []
+    if args.rules:
+        return run_rules(args, items, replayed)
     configs = resolve_configs(args.config, args.preset, args.settings_files, args.overrides, args.sweep, replayed)
     corpus = Path(args.corpus) if args.corpus else load_settings(args.config).seeds_dir
     results = [run_config(c, items, corpus, args.retrieval_only, progress=not args.quiet) for c in configs]
@@ -100,6 +107,29 @@ def run_eval(args) -> int:
     print(summary_text(results, args.retrieval_only))
     print(f"report: {paths['md']} (and report.json, metrics.png, latency.png)")
     return check_floor(results, args.min_hit5)
+
+
+def run_rules(args, items, replayed) -> int:
+    """`rag eval --replay REPORT --rules`: the cross-validated rule table of the first replayed configuration."""
+    from rag import build_services, load_settings
+    from rag.errors import InputError
+    from rag.eval.rules import rule_table
+    from rag.eval.systems import prepare_corpus
+
+    if not replayed:
+        raise InputError("--rules measures the check rules on stored answers: give --replay REPORT_JSON too")
+    config = replayed[0]
+    services = build_services(config.settings)
+    prepare_corpus(services, Path(args.corpus) if args.corpus else load_settings(args.config).seeds_dir)
+    missing = [i.id for i in items if i.id not in config.replay]
+    if missing:
+        raise InputError(f"{len(missing)} questions have no stored answer in {args.replay} (first: {missing[0]})")
+    lines = [f"# Check rules, {args.folds}-fold over {len(items)} questions ({config.name})", "", *rule_table(services, items, config.replay, args.folds)]
+    out = Path(args.out or Path("eval-out") / time.strftime("%Y%m%d-%H%M%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rules.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
 
 
 def summary_text(results, retrieval_only: bool) -> str:
