@@ -12,6 +12,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterator
 
+from rag.lang import LANGUAGES as LANGUAGE_MODULES
+from rag.lang import any_of, by_language, union
+
 # -- folding and words ---------------------------------------------------------------------
 
 
@@ -31,25 +34,13 @@ def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
-# Short lists on purpose: the folded forms of the commonest French and English function words.
-STOPWORDS = frozenset(
-    """
-    a au aux avec ce ces cette dans de des du elle en et eux il ils je la le les leur lui ma mais me meme mes moi mon
-    ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j
-    l m n s t y est sont ete etre avait avoir ont a-t-il quel quelle quels quelles quoi comment combien pourquoi ou
-    lors apres avant selon entre plus tres aussi dont cela ceci quand lorsque puis
-    the of and to in is was were be been are for on at by with from as that this these those it its an or not what
-    which who whom whose when where why how did does do has have had will would can could about into than then there
-    """.split()
-)
+# Short lists on purpose: the folded forms of the commonest function words of every language (rag.lang).
+STOPWORDS = union("STOPWORDS")
 
 
 # Words of a question that name the kind of answer, not its subject ("Quel jour...", "What is the name..."):
 # the passage that answers holds "mardi" or "Kozlov", not "jour" or "nom".
-QUESTION_TYPE_WORDS = frozenset(
-    "jour date annee heure moment journee lieu endroit ville pays nom appelle moyen facon maniere raison raisons source sources "
-    "day year time place city country name way reason kind type according selon article articles".split()
-)
+QUESTION_TYPE_WORDS = union("QUESTION_TYPE_WORDS")
 
 
 def content_word_list(text: str) -> list[str]:
@@ -155,12 +146,7 @@ def strip_markers(text: str) -> str:
 
 # What a model writes when the passages do not answer. Read at the start of an answer only:
 # "the articles do not say when" deep in a good answer is a detail, not a refusal.
-DONT_KNOW = re.compile(
-    r"\b(i\s+(do\s*n[o']t|don't|do not)\s+know|je\s+ne\s+sais\s+pas|ne\s+(contiennent|permettent|mentionnent|précisent|donnent)\s+pas"
-    r"|do(es)?\s*n[o']t\s+(contain|mention|say|specify|provide)|do(es)?\s+not\s+(contain|mention|say|specify|provide)"
-    r"|no\s+information|aucune\s+information|pas\s+d'information|not\s+(mentioned|specified|provided))\b",
-    re.IGNORECASE,
-)
+DONT_KNOW = re.compile(rf"\b(?:{any_of('DONT_KNOW').pattern})\b", re.IGNORECASE)
 
 
 def says_dont_know(text: str, window: int = 300) -> bool:
@@ -169,7 +155,7 @@ def says_dont_know(text: str, window: int = 300) -> bool:
 
 # -- language --------------------------------------------------------------------------------
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = tuple(LANGUAGE_MODULES)
 
 
 @lru_cache(maxsize=1)
@@ -182,7 +168,7 @@ def _identifier():
 
 
 def detect_language(text: str) -> str:
-    """'fr' or 'en' (py3langid's naive Bayes model restricted to the two, offline)."""
+    """The language of ``text`` among those rag.lang knows ('fr', 'en'): py3langid's naive Bayes model, offline."""
     cleaned = strip_markers(text).strip()
     if not cleaned:
         return "en"
@@ -202,10 +188,8 @@ def name_like_words(text: str) -> list[str]:
 
 # Negation cues, and how many words after the cue a negation reaches. "ne"/"n'" reach up to
 # their particle ("n'a pas été interrogé", "n'a précisé ni la date ni le lieu") and beyond it.
-_PARTICLES = {"pas", "plus", "jamais", "rien", "ni", "aucun", "aucune", "guère", "point"}
-_CUES = {"sans": 3, "non": 2, "rien": 5, "aucun": 3, "aucune": 3, "ni": 3, "refuse": 4, "refusant": 4, "refusé": 4,
-         "nié": 3, "nie": 3, "nient": 3, "démenti": 3, "not": 4, "never": 4, "no": 3, "nothing": 4, "none": 3,
-         "neither": 3, "nor": 3, "without": 3, "denied": 3, "refused": 4, "declined": 4}
+_PARTICLES = union("NEGATION_PARTICLES")
+_CUES = {cue: reach for cues in by_language("NEGATION_CUES").values() for cue, reach in cues.items()}
 _TOKEN = re.compile(r"[\w’'-]+")
 
 

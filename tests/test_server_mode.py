@@ -14,10 +14,10 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import SEEDS
-from rag.checks.check import check_answer
 
 from rag import Answer, build_services, ingest, load_settings, remove, search, stream_answer
 from rag.ask.wording import ABSTAIN_TEXT
+from rag.checks.check import check_answer
 from ui.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ the worked examples live in the system prompt: read once, then free.
 from __future__ import annotations
 
 from rag.ask.conversation import previous_turn
+from rag.lang import language as language_of
 from rag.types import Passage
 
 # Invented examples (a bridge in an invented town), so the model cannot copy their facts into a real answer.
@@ -45,7 +46,6 @@ Previous question: Qui a inauguré le pont ?
 Question: Qu'a-t-elle remis au maire ?
 Answer: Claire Aubry a remis au maire une maquette de l'ouvrage [1]."""
 
-LANGUAGE_LINE = {"fr": "Réponds en français.", "en": "Answer in English."}
 
 
 
@@ -58,7 +58,7 @@ def build_messages(question: str, passages: list[Passage], language: str, histor
                    with_answer: bool = True) -> list[dict]:
     """The chat messages for one question: the fixed system prompt first, then what varies."""
     previous, previous_answer = previous_turn(history)
-    line = LANGUAGE_LINE.get(language, LANGUAGE_LINE["en"])
+    line = language_of(language).ANSWER_IN
     context = f"Previous question: {previous}\n" if previous else ""
     if previous_answer and with_answer:
         context += f"Previous answer: {previous_answer}\n"

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import re
 
+from rag.lang import any_of, union
+from rag.lang import language as language_of
 from rag.text import QUESTION_TYPE_WORDS, content_words
 from rag.types import Form
 
 # -- the form of a question ------------------------------------------------------------------------
 
-_WH = {
-    "fr": {"qui", "que", "qu", "quoi", "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels", "lesquelles",
-           "où", "quand", "comment", "combien", "pourquoi"},
-    "en": {"who", "whom", "whose", "what", "which", "where", "when", "why", "how"},
-}
-_AUXILIARIES = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would",
-                "should", "may", "might", "must"}
-# Words that may come before the question word: "Et quand...", "Selon quelle source...", "From whom...".
-_LEAD_IN = {"et", "mais", "alors", "donc", "à", "a", "de", "d", "des", "du", "dans", "pour", "par", "sur", "avec", "depuis",
-            "selon", "en", "sous", "outre", "chez", "vers", "auprès", "contre", "jusqu", "and", "but", "so", "then", "in", "on",
-            "at", "for", "by", "from", "with", "to", "of", "during", "after", "before", "since", "according", "pendant",
-            "durant", "après", "avant", "parmi", "entre"}
-_INVERSION = re.compile(r"^[\w’'-]+-(t-)?(il|elle|ils|elles|on)$", re.IGNORECASE)
-_CHOICE = {"fr": re.compile(r"\sou\s", re.IGNORECASE), "en": re.compile(r"\sor\s", re.IGNORECASE)}
+# Words that may come before the question word, in any language: "Et quand...", "Selon quelle source...", "From whom...".
+_LEAD_IN = union("LEAD_IN")
+_AUXILIARIES = union("AUXILIARIES")
+_AND = union("AND")
 
 
 def _clause_form(clause: str, language: str) -> Form | None:
@@ -35,12 +27,13 @@ def _clause_form(clause: str, language: str) -> Form | None:
         tokens = tokens[1:]
     if not tokens:
         return None
-    first = re.sub(r"^(qu)['’].*", r"\1", tokens[0]) if language == "fr" else tokens[0]  # "qu'a-t-il" asks "what"
-    if first in _WH[language]:
+    lang = language_of(language)
+    first = lang.ELISION.sub(r"\1", tokens[0]) if lang.ELISION else tokens[0]  # "qu'a-t-il" asks "what"
+    if first in lang.QUESTION_WORDS:
         return Form.OPEN
-    if language == "en" and first in _AUXILIARIES:
+    if first in lang.AUXILIARIES:
         return Form.YES_NO
-    if language == "fr" and any(t == "est-ce" or _INVERSION.match(t) for t in tokens):
+    if lang.INVERSION and any(lang.INVERSION.match(t) for t in tokens):
         return Form.YES_NO
     return None
 
@@ -49,12 +42,12 @@ def question_form(question: str, language: str) -> Form:
     """'open' (who, what, when...), 'yesno', or 'choice' (a yes/no question offering alternatives:
     'en train ou en avion ?'). The main clause decides: the last one ('Selon lui, quand...?',
     'When Putin spoke, did he say...?'), else the question's start."""
-    language = language if language in _WH else "en"
     segments = [s for s in re.split(r"[,;:.]", question) if len(re.findall(r"\w+", s)) >= 2]
     for clause in ([segments[-1]] if segments else []) + [question]:
         form = _clause_form(clause, language)
         if form:
-            return Form.CHOICE if form == Form.YES_NO and _CHOICE[language].search(question) else form
+            choice = re.search(rf"\s{language_of(language).OR}\s", question, re.IGNORECASE)
+            return Form.CHOICE if form == Form.YES_NO and choice else form
     return Form.OPEN
 
 
@@ -63,18 +56,12 @@ def question_form(question: str, language: str) -> Form:
 # "Les articles s'accordent-ils...", "Do the articles agree?", "selon les articles": a question about the sources
 # themselves, which no single passage answers. Checked on the tune part's question wording (8 of its 17 disagreement
 # questions, none of another class).
-_COMPARE = re.compile(
-    r"s['’]accord|concord|diverg|contredi|\bagree|\bdisagree|\bdiffer\b|contradict|\bconsistent\b"
-    r"|\b(selon|d['’]après)\s+les\s+(articles|dépêches|sources)\b|\b(according\s+to|across)\s+the\s+(articles|reports|sources)\b"
-    r"|(^|[,;:]\s*)les\s+(articles|dépêches|sources)\b[^?,]*-(ils|elles)\b|(^|[,;:]\s*)do\s+the\s+(articles|reports|sources)\b",
-    re.IGNORECASE,
-)
+_COMPARE = any_of("COMPARE")
 # Words of such a question that speak of the sources, not of the facts: left out when looking for what each says.
-_COMPARE_STEMS = ("accord", "concord", "diverg", "contredi", "agree", "disagree", "differ", "contradict", "consistent",
-                  "article", "depeche", "source", "report", "ils", "elles")
+_COMPARE_STEMS = tuple(union("COMPARE_STEMS"))
 # An answer's sentence that only judges the sources ("Les articles s'accordent sur...", "The articles agree"):
 # no passage can state it.
-_AGREEMENT_CLAIM = re.compile(r"s['’]accord|concord|\bagree|\bcoincid|\bconsistent\b", re.IGNORECASE)
+_AGREEMENT_CLAIM = any_of("AGREEMENT_CLAIM")
 
 
 def asks_to_compare(question: str) -> bool:
@@ -96,14 +83,13 @@ def judges_agreement(claim: str) -> bool:
 
 # Question words that take a noun after them ("quel jour", "which region", "combien de missiles", "how many"):
 # the question phrase runs on over lower-case words, "de la journée" included, up to a name, a pronoun or a verb.
-_WH_NOUN = {"quel", "quelle", "quels", "quelles", "combien", "which", "what", "how", "whose"}
-_PHRASE_STOP = {"le", "la", "les", "l", "un", "une", "des", "ce", "cet", "cette", "ces", "son", "sa", "ses", "leur", "leurs",
-                "il", "elle", "ils", "elles", "on", "y", "en", "se", "s", "ne", "n", "the", "a", "an", "this", "that", "his",
-                "her", "their", "its", "he", "she", "they", "it"}
-_LINKS = {"de", "d", "du", "des", "of"}
+# Question words that take a noun after them ("quel jour", "which region", "combien de missiles", "how many"):
+# the question phrase runs on over lower-case words, "de la journée" included, up to a name, a pronoun or a verb.
+_WH_NOUN = union("QUESTION_WORDS_WITH_NOUN")
+_PHRASE_STOP = union("PHRASE_STOP")
+_LINKS = union("LINKS")
 # A second question joined to the first: "..., et quelle instance les a imposées ?", "..., and which region...?".
-_JOINED = re.compile(r"\s*[,;]\s*(?:et|and)\s+", re.IGNORECASE)
-_AND = {"et", "and"}
+_JOINED = re.compile(rf"\s*[,;]\s*(?:{'|'.join(sorted(_AND))})\s+", re.IGNORECASE)
 
 
 def _bare(token: str) -> str:
@@ -116,7 +102,7 @@ def _wh_phrase_end(tokens: list[str], start: int, language: str) -> int | None:
     i = start
     while i < len(tokens) and _bare(tokens[i]) in _LEAD_IN - _AND:
         i += 1
-    if i >= len(tokens) or _bare(tokens[i]) not in _WH[language]:
+    if i >= len(tokens) or _bare(tokens[i]) not in language_of(language).QUESTION_WORDS:
         return None
     wh, i = _bare(tokens[i]), i + 1
     if wh not in _WH_NOUN:
@@ -125,7 +111,7 @@ def _wh_phrase_end(tokens: list[str], start: int, language: str) -> int | None:
     while i < len(tokens) and taken < 5:
         word, previous = _bare(tokens[i]), _bare(tokens[i - 1])
         stops = (not tokens[i][:1].islower() or word in _AUXILIARIES or word in _AND or "-" in word
-                 or (word in _PHRASE_STOP and previous not in _LINKS) or word in _WH[language])
+                 or (word in _PHRASE_STOP and previous not in _LINKS) or word in language_of(language).QUESTION_WORDS)
         if stops or tokens[i - 1].endswith((",", "?")):
             break
         i, taken = i + 1, taken + 1
@@ -136,10 +122,9 @@ def question_parts(question: str, language: str) -> tuple[list[str], bool]:
     """An open question that asks two things, as two questions, and whether the second leans on the first
     ('..., et quelle instance les a imposées ?': 'les' is in the first). 'Quand et où se sont-ils retrouvés ?'
     -> 'Quand se sont-ils retrouvés ?', 'Où se sont-ils retrouvés ?'; any other question -> ([question], False)."""
-    language = language if language in _WH else "en"
     if question_form(question, language) != Form.OPEN or asks_to_compare(question):
         return [question], False
-    mark = " ?" if language == "fr" else "?"
+    mark = language_of(language).QUESTION_MARK
     tokens = question.split()
     first_end = _wh_phrase_end(tokens, 0, language)
     if first_end and first_end < len(tokens) and _bare(tokens[first_end]) in _AND:

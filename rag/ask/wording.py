@@ -1,18 +1,15 @@
-"""What the user reads from the answer stage, in each language of the questions."""
+"""What the user reads from the answer stage: in each language of the questions (from rag.lang), and the
+interface's own English."""
 
+from rag.lang import by_language
 from rag.types import AbstainCode
 
-ABSTAIN_TEXT = {
-    "fr": "Les articles ne permettent pas de répondre à cette question.",
-    "en": "The articles do not answer this question.",
-}
+ABSTAIN_TEXT = by_language("ABSTAIN_TEXT")
 # Shown over an answer of which no sentence is found in the passages (it is shown all the same); the interface
 # speaks English, as its other warnings do.
 NOT_FOUND_WARNING = "The articles do not seem to state this; check before use."
 # Said with an answer whose sentences are all found, when the model hesitated over what it adds to the question.
 UNSURE_WARNING = "the model hesitated over what this answer adds to the question: check it against the cited passage"
-YES_NO_WORD = {"fr": {True: "Oui.", False: "Non."}, "en": {True: "Yes.", False: "No."}}
-EACH_ARTICLE = {"fr": "Ce que dit chaque article :", "en": "What each article says:"}
 # Plain words for each reason to abstain: the user reads these, the evaluation counts the codes.
 REASONS = {
     AbstainCode.OFF_TOPIC: "no passage is close to the question",

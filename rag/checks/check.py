@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.ask.wording import ABSTAIN_TEXT, EACH_ARTICLE, NOT_FOUND_WARNING, REASONS, UNSURE_WARNING, YES_NO_WORD
+from rag.ask.wording import NOT_FOUND_WARNING, REASONS, UNSURE_WARNING
 from rag.checks.claims import read_draft
 from rag.checks.confidence import confidence
 from rag.checks.facts import QuestionFacts, question_facts
 from rag.checks.forms import compare, yes_no
 from rag.checks.grounding import Grounder
 from rag.checks.support import objection
+from rag.lang import language as language_of
 from rag.settings import AnswerSettings
 from rag.text import says_dont_know
 from rag.types import AbstainCode, Answer, Citation, Claim, Form, Passage, Span, Verdict
@@ -117,12 +118,12 @@ def verdict(checked: Checked, polarity: yes_no.Polarity | None, facts: QuestionF
 
 def render(claims: list[Claim], polarity: bool | None, form: str, language: str) -> str:
     """The answer's text: every sentence, a supported one with the number of the passage that states it."""
-    language = language if language in YES_NO_WORD else "en"
+    lang = language_of(language)
     sentences = [f"{c.text.rstrip('.!?… ')} [{c.passage}]." if c.supported else f"{c.text.rstrip('.!?… ')}." for c in claims]
     if form == "each_article":
-        sentences.insert(0, EACH_ARTICLE[language])
+        sentences.insert(0, lang.EACH_ARTICLE)
     if polarity is not None:
-        sentences.insert(0, YES_NO_WORD[language][polarity])
+        sentences.insert(0, lang.YES_NO_WORD[polarity])
     return " ".join(sentences)
 
 
@@ -143,7 +144,7 @@ def abstain(answer: Answer, code: AbstainCode, detail: str = "") -> Answer:
     answer.abstained, answer.verdict, answer.form = True, Verdict.ABSTAINED, "abstained"
     answer.abstain_code = str(code)
     answer.abstain_reason = REASONS[code] + (f" ({detail})" if detail else "")
-    answer.text = ABSTAIN_TEXT.get(answer.language, ABSTAIN_TEXT["en"])
+    answer.text = language_of(answer.language).ABSTAIN_TEXT
     answer.citations = []
     return answer
 

@@ -7,24 +7,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.lang import any_of, by_language, union
 from rag.text import MARKER, content_words, marker_numbers, split_sentences, strip_markers
 from rag.types import Claim
 
-# A leading yes/no word, in either language ("Oui.", "Non,", "Yes -", "No:").
-_YES_NO = re.compile(r"^\s*(oui|non|yes|no|si)\b\s*[.,:;!–-]*\s*", re.IGNORECASE)
-POLARITY_WORDS = {"oui": True, "si": True, "yes": True, "non": False, "no": False}
+# A leading yes/no word, in any language ("Oui.", "Non,", "Yes -", "No:").
+POLARITY_WORDS = {word: yes for words in by_language("YES_NO").values() for word, yes in words.items()}
+_YES_NO = re.compile(rf"^\s*({'|'.join(POLARITY_WORDS)})\b\s*[.,:;!–-]*\s*", re.IGNORECASE)
 # "passage 2", "l'extrait [3]", ", according to the passage [3]": a citation written out in words, with the words that
 # lead to it, so that "…en 2019, according to [3]." is not left behind.
 _WRITTEN_CITATION = re.compile(
-    r"(?:,?\s*\b(?:according\s+to|selon|d['’]après|as\s+stated\s+in|comme\s+l['’]indique)\s+)?"
-    r"\b(?:in\s+|dans\s+le\s+|le\s+|l['’]|the\s+)?(?:passages?|extraits?)\s*\[?(\d+)\]?", re.IGNORECASE)
+    rf"(?:,?\s*\b(?:{any_of('CITATION_LEAD').pattern})\s+)?"
+    rf"\b(?:{any_of('CITATION_ARTICLE').pattern})?(?:{any_of('CITATION_NOUN').pattern})\s*\[?(\d+)\]?", re.IGNORECASE)
 # "...en Russie. [1] Mercredi [1].": markers written after the full stop belong to the sentence before it.
 _AFTER_THE_STOP = re.compile(rf"([.!?…])((?:\s*[,;]?\s*{MARKER.pattern})+)(?=\s+\S)")
 # Words a model uses to point at a passage rather than to say something ("C'est le passage [2].").
-POINTER_WORDS = frozenset(
-    "cest passage passages source sources extrait selon voir indique indiquee mentionne stated mentioned according "
-    "this that see shown given found identified said".split()
-)
+POINTER_WORDS = union("POINTER_WORDS")
 
 
 @dataclass
