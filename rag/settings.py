@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from rag.errors import SettingsError
@@ -53,25 +53,17 @@ class RetrievalSettings(BaseModel):
     k: int = Field(4, description="Passages shown to the LLM.")
     candidates: int = Field(20, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
-    rerank: bool = Field(False, description="Second-stage rerank with nanoranker (see README for measurements).")
+    rerank: bool = Field(False, description="Second-stage rerank with nanoranker (docs/experiments: not better here).")
     expand_min_cosine: float | None = Field(
         0.85, description="A question word the corpus never uses gets the corpus word nearest to it when their cosine "
         "reaches this ('summit' -> 'sommet'); None: no expansion.",
     )
-    expand_vocabulary: int = Field(
-        20000, description="Most corpus words (the most frequent) embedded for query expansion: once (about 300 words/s "
-        "on 2 cores), then only the words an ingest adds; the vectors are saved next to the keyword index.",
-    )
+    expand_vocabulary: int = Field(20000, description="How many of the corpus's most frequent words query expansion embeds.")
     dedup_threshold: float = Field(
-        0.6,
-        description="Share of the shorter passage's word trigrams found in the other above which two passages are "
-        "near-duplicates (wire stories repeat whole sentences); the lower-ranked one becomes 'also_in'.",
+        0.6, description="Two passages sharing more than this share of word trigrams are one: the lower-ranked is 'also_in'.",
     )
     min_dense_score: float = Field(
-        0.80,
-        description="Abstain without calling the LLM when the best cosine between the question and a retrieved passage "
-        "is below this (multilingual-e5-small). Dev set: off-topic questions score 0.74-0.79, on-topic ones 0.80 and up, "
-        "so it only stops off-topic questions.",
+        0.80, description="Abstain without asking the LLM when no passage's cosine with the question reaches this (off topic).",
     )
 
 
@@ -82,14 +74,12 @@ class LLMSettings(BaseModel):
         description="Preset (qwen2.5-1.5b, qwen2.5-0.5b), a local .gguf path, or 'hf:<repo>/<file.gguf>' (needs internet).",
     )
     n_ctx: int = Field(2048, description="Context window for llama.cpp.")
-    n_threads: int = Field(0, description="CPU threads for llama.cpp (0 = all cores).")
-    flash_attn: bool = Field(False, description="llama.cpp's flash attention, meant to make attending to the long cached system "
-                             "prompt cheaper. Off: on the 2-core machine it won nothing (test part, one run with it on for every "
-                             "configuration: first token +0.55 s over today's, +0.57 s without it; tune answers: noise, 161 vs 159 of 272 right).")
+    n_threads: int | None = Field(None, description="CPU threads for llama.cpp; None: every core.")
+    flash_attn: bool = Field(False, description="llama.cpp's flash attention (docs/experiments: no faster on 2 cores).")
     max_tokens: int = Field(200, description="Most tokens generated per answer.")
     temperature: float = Field(0.0, description="Sampling temperature (0 = greedy, reproducible).")
     base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible server URL (backend=openai-like).")
-    api_key: str = Field("sk-local", description="API key for the OpenAI-compatible server.")
+    api_key: SecretStr = Field(SecretStr("sk-local"), description="API key for the OpenAI-compatible server.")
     server_model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
     fake_script: list[str] = Field(default_factory=list, description="Replies of the fake LLM, in order (empty = echo the first passage).")
 
@@ -136,12 +126,10 @@ class UISettings(BaseModel):
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(7860, description="Port of the chat UI.")
     auth_user: str = Field("", description="If set (with auth_password), the UI asks for a login.")
-    auth_password: str = Field("", description="Password for auth_user.")
+    auth_password: SecretStr = Field(SecretStr(""), description="Password for auth_user.")
     max_upload_mb: float = Field(10.0, description="Largest upload accepted by the UI, in MB.")
     open_writes: bool = Field(
-        False,
-        description="Allow uploads and removals in a UI that listens beyond localhost without a password. Off: such a "
-        "UI is read-only (its write handlers do not exist). Only for a UI behind a proxy that authenticates.",
+        False, description="Allow uploads and removals in a UI beyond localhost without a password (behind an authenticating proxy).",
     )
 
 

@@ -47,7 +47,7 @@ def test_full_run_writes_a_well_formed_report(env):
     assert "ui" not in hybrid["settings"] and "api_key" not in hybrid["settings"]["llm"]  # no secrets in reports
     for config in (hybrid, naive):
         assert config["summary"]["errors"] == 0 and config["summary"]["questions"] == 4
-        assert {"hit@1", "hit@5", "mrr", "ndcg@5", "must_include", "cit_recall_lex", "total_p50", "tokens_per_s"} <= set(config["summary"])
+        assert {"hit@1", "hit@5", "mrr", "ndcg@5", "right_shown", "verified_precision", "cit_recall_lex", "total_p50", "tokens_per_s"} <= set(config["summary"])
         row = config["rows"][0]
         assert {"id", "kind", "answer", "abstained", "citations", "retrieved", "metrics", "timings"} <= set(row)
     assert hybrid["summary"]["hit@5"] == pytest.approx(2 / 3)  # t2's gold article is not in the corpus
@@ -134,34 +134,37 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
     assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--set", "answer.min_claim_coverage=1.01",
                     "--out", str(tmp / "strict"), "-q") == 0
     strict = json.loads((tmp / "strict" / "report.json").read_text(encoding="utf-8"))["configs"][0]
-    assert strict["rows"][0]["abstained"] and strict["rows"][0]["abstain_code"] == "unsupported"
+    assert not strict["rows"][0]["abstained"] and strict["rows"][0]["verdict"] == "unverified"  # shown, marked
 
-    # a sweep's report lists the questions each value changes, and says when the checks dropped a right answer
+    # a sweep's report lists the questions each value changes
     assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--sweep", "answer.min_claim_coverage=0.6,1.01",
                     "--out", str(tmp / "sweep"), "-q") == 0
     md = (tmp / "sweep" / "report.md").read_text(encoding="utf-8")
     section = md.split("## Questions that change from hybrid (replayed) min_claim_coverage=0.6 to hybrid (replayed) "
                        "min_claim_coverage=1.01\n", 1)[1].split("\n## ", 1)[0]
-    assert "- **t1** (factoid, fr) right (answered) → wrong (unsupported): Où se trouve" in section
-    assert "- **t4** (unanswerable, fr) wrong (answered) → right (unsupported)" in section  # what the stricter value buys
+    assert "- **t1** (factoid, fr) right (verified) → right (unverified): Où se trouve" in section
     first = json.loads((tmp / "sweep" / "report.json").read_text(encoding="utf-8"))["configs"][0]
     same_config = SimpleNamespace(name="x", rows=first["rows"])
     assert changes(same_config, same_config) == ["- none"]  # nothing listed when no outcome changes
-    assert "the model's own text was right: the checks threw it away" in md.split("## Failures: hybrid (replayed) min_claim_coverage=1.01")[1]
 
-    # the tokens' log-probabilities are stored and replayed: a hesitant model withdraws its answer under unsure=abstain
+    # the tokens' log-probabilities are stored and replayed: a hesitant model's answer is unverified
     report = json.loads(report_path.read_text(encoding="utf-8"))
     hesitant = report["configs"][0]["rows"][0]
     hesitant["tokens"] = [[f" {w}", -3.0] for w in hesitant["model_text"].split()]
     report_path.write_text(json.dumps(report), encoding="utf-8")
-    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--set", "answer.unsure=abstain",
-                    "--out", str(tmp / "unsure"), "-q") == 0
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--out", str(tmp / "unsure"), "-q") == 0
     unsure = json.loads((tmp / "unsure" / "report.json").read_text(encoding="utf-8"))["configs"][0]["rows"]
-    assert unsure[0]["abstain_code"] == "unsure" and unsure[0]["confidence"] == -3.0
-    assert unsure[0]["tokens"] == hesitant["tokens"] and not unsure[1]["abstained"]
+    assert unsure[0]["verdict"] == "unverified" and unsure[0]["confidence"] == -3.0
+    assert unsure[0]["tokens"] == hesitant["tokens"]
 
-    # a kept second try cannot be replayed without the model: the first text is checked again; a question the run's
-    # gate stopped stays stopped although its rounded cosine is now at the threshold; an empty text is declining
+    # the cross-validated rule table runs on the stored answers
+    assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--rules", "--folds", "2", "--out",
+                    str(tmp / "rules"), "-q") == 0
+    table = (tmp / "rules" / "rules.md").read_text(encoding="utf-8")
+    assert "| roles |" in table and "| yes_no_from_evidence |" in table and "verdict_accuracy" in table
+
+    # a stored first try (older reports) is what is checked again; a question the run's gate stopped stays stopped
+    # although its rounded cosine is now at the threshold; an empty text is declining
     report = json.loads(report_path.read_text(encoding="utf-8"))
     report["configs"][0]["rows"][0]["first_try"] = "Je ne sais pas."
     gated, empty = report["configs"][0]["rows"][1], report["configs"][0]["rows"][2]
@@ -176,23 +179,25 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
     assert first["rows"][2]["abstained"] and first["rows"][2]["abstain_code"] == "declined"
 
 
-def test_the_ceiling_counts_what_perfect_checks_would_make_right_of_the_texts_at_hand():
+def test_the_answer_metrics_count_right_answers_shown_lost_and_verified():
     from rag.eval.dataset import EvalItem
     from rag.eval.runner import Outcome, answer_metrics
 
     asked = EvalItem("c1", "Où se trouve le cosmodrome ?", "fr", True, [A0], "", [["Extrême-Orient"]], "factoid")
     unanswerable = EvalItem("c2", "Qui conduit le train ?", "fr", False, [], "", [], "unanswerable")
 
-    def outcome(text, model_text, abstained=False):
-        return Outcome(ranking=[A0], chunk_ids=[f"{A0}:0"], timings={}, text=text, abstained=abstained, model_text=model_text)
+    def metrics(item, text, model_text, abstained=False, verdict="verified"):
+        out = Outcome(ranking=[A0], chunk_ids=[f"{A0}:0"], timings={}, text=text, abstained=abstained, model_text=model_text,
+                      verdict=verdict if abstained is not None else "")
+        return answer_metrics(item, out, None)
 
-    def ceiling(item, out):
-        return answer_metrics(item, out, None).get("ceiling")
-
-    abstained_on_right_text = outcome("Les articles ne permettent pas…", "Dans l'Extrême-Orient russe [1].", abstained=True)
-    assert ceiling(asked, abstained_on_right_text) == 1.0  # the model had it: the checks threw it away
-    assert ceiling(asked, outcome("Dans l'Extrême-Orient [1].", "Je ne sais pas.")) == 1.0  # the checks quoted the passage
-    assert ceiling(asked, outcome("À Moscou [1].", "À Moscou [1].")) == 0.0  # wrong whatever the checks do
-    assert ceiling(asked, outcome("Les articles…", "", abstained=True)) == 0.0  # stopped before the model wrote
-    assert ceiling(unanswerable, outcome("Kim [1].", "Kim [1].")) == 1.0  # perfect checks abstain
-    assert ceiling(asked, outcome("À Moscou.", "", abstained=None)) is None  # a system without checks has no ceiling
+    right = metrics(asked, "Dans l'Extrême-Orient russe [1].", "Dans l'Extrême-Orient russe [1].")
+    assert (right["right_shown"], right["right_lost"], right["verified_precision"], right["right_verified"]) == (1.0, 0.0, 1.0, 1.0)
+    lost = metrics(asked, "Les articles…", "Dans l'Extrême-Orient russe [1].", abstained=True, verdict="abstained")
+    assert (lost["right_shown"], lost["right_lost"], lost["verified"]) == (0.0, 1.0, None)
+    wrong = metrics(asked, "À Moscou [1].", "À Moscou [1].")
+    assert (wrong["wrong_verified"], wrong["verified_precision"], wrong["right_lost"]) == (1.0, 0.0, None)
+    marked = metrics(unanswerable, "Kim [1].", "Kim [1].", verdict="unverified")
+    assert (marked["unanswerable_handled"], marked["wrong_verified"], marked["precision"]) == (1.0, 0.0, 0.0)
+    naive = metrics(asked, "Dans l'Extrême-Orient.", "", abstained=None)
+    assert naive["right_shown"] == 1.0 and naive["verified"] is None and naive["unanswerable_handled"] is None

@@ -199,7 +199,7 @@ def build_app(services, writes: bool = True) -> gr.Blocks:
 
 
 def _auth(settings) -> tuple[str, str] | None:
-    user, password = settings.ui.auth_user, settings.ui.auth_password
+    user, password = settings.ui.auth_user, settings.ui.auth_password.get_secret_value()
     if bool(user) != bool(password):
         raise SettingsError("set both ui.auth_user and ui.auth_password (RAG_UI__AUTH_USER / RAG_UI__AUTH_PASSWORD), or neither")
     return (user, password) if user else None

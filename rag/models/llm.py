@@ -154,7 +154,7 @@ class OpenAILikeLLM:
         except ImportError:
             raise ModelError("llama-index-llms-openai-like is not installed; run: pip install llama-index-llms-openai-like") from None
         self._llm = OpenAILike(
-            model=cfg.server_model, api_base=cfg.base_url, api_key=cfg.api_key, is_chat_model=True,
+            model=cfg.server_model, api_base=cfg.base_url, api_key=cfg.api_key.get_secret_value(), is_chat_model=True,
             temperature=cfg.temperature, timeout=120, max_retries=1,
         )
         self.cfg = cfg
