@@ -14,7 +14,11 @@ from conftest import ROOT
 if str(ROOT) not in sys.path:  # bench/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
+import pytest
+
 from bench import fault_injection, load_test  # noqa: E402
+
+pytestmark = pytest.mark.integration
 
 
 def test_killed_ingests_and_removals_leave_a_store_a_rerun_makes_equal_to_a_clean_ingest(tmp_path):

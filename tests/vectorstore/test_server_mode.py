@@ -20,11 +20,13 @@ from rag.ask.wording import ABSTAIN_TEXT
 from rag.checks.check import check_answer
 from ui.cli import main as cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # bench/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
 from bench.servers import chroma_server, free_port, llama_server  # noqa: E402
+
+pytestmark = pytest.mark.integration
 
 QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 

@@ -15,7 +15,7 @@ from ui.app import _auth, build_app, launch_options, serve
 
 QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 
-pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 
 
 def free_port() -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
-from pathlib import Path
 
 import pytest
 from conftest import SEEDS, fake_settings
@@ -11,12 +11,12 @@ from conftest import SEEDS, fake_settings
 from rag import build_services, ingest
 from ui.app import build_app, launch_options
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 
-pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 
 
 @pytest.fixture
@@ -36,12 +36,12 @@ def server(tmp_path):
 
 @pytest.fixture
 def page():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent (apt-get install -y chromium; `make` installs it for CI)")
+    if not CHROMIUM:
+        pytest.skip("no chromium on the PATH (apt-get install -y chromium; `make test` installs it for CI)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(20_000)
         yield page

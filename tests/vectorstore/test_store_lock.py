@@ -20,6 +20,8 @@ from ui.cli import main as cli
 HOLDER = """
 import sys
 from rag import build_services, ensure_corpus, load_settings, search
+
+pytestmark = pytest.mark.integration
 services = build_services(load_settings())
 ensure_corpus(services, progress=False)
 print("ready", flush=True)
