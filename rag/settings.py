@@ -101,14 +101,11 @@ class AnswerSettings(BaseModel):
     min_claim_coverage: float = Field(
         0.6, description="A sentence is supported when one passage window holds at least this share of its content words.",
     )
-    min_new_coverage: float = Field(
-        0.5, description="... and at least this share of the words it adds to the question (the answer itself).",
-    )
     min_name_match: float = Field(
         0.5, description="... and at least this share of the names it adds to the question (spelling variants allowed).",
     )
-    yes_no_from_evidence: bool = Field(
-        False, description="A yes/no word the deciding passage sentence contradicts is replaced by that sentence's, shown with it.",
+    min_question_coverage: float = Field(
+        0.2, description="An open answer is verified only when the sentences stating it speak of this share of the question.",
     )
     compare_articles: bool = Field(
         True, description="A question about what the articles say against each other gets each article's sentence on it, quoted.",

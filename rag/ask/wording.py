@@ -10,6 +10,9 @@ ABSTAIN_TEXT = by_language("ABSTAIN_TEXT")
 NOT_FOUND_WARNING = "The articles do not seem to state this; check before use."
 # Said with an answer whose sentences are all found, when the model hesitated over what it adds to the question.
 UNSURE_WARNING = "the model hesitated over what this answer adds to the question: check it against the cited passage"
+# Said with an answer whose sentences are all found, when the passage sentences that state them speak of little of the
+# question: true sentences about something else.
+OFF_QUESTION_WARNING = "the passages this answer cites speak of little of the question: check that it answers it"
 # Plain words for each reason to abstain: the user reads these, the evaluation counts the codes.
 REASONS = {
     AbstainCode.OFF_TOPIC: "no passage is close to the question",

@@ -11,8 +11,9 @@ sentence and for the whole (shared/DESIGN.md, "Answers: evidence shown, never a 
 4. The answer is ``verified`` when every sentence (and a yes/no's polarity) is supported, else
    ``unverified``; it abstains only when the model declined, or with ``answer.unverified = "abstain"``.
 
-Nothing the model wrote is removed; the only rewrites are those evidence decides: citation numbers, and
-(``answer.yes_no_from_evidence``) a yes/no word the deciding sentence contradicts, shown with that sentence.
+Nothing the model wrote is removed; the only rewrite is the one evidence decides: citation numbers. A yes/no word
+the deciding sentence contradicts is kept, unverified, with that sentence shown (replacing it lost right answers:
+docs/experiments/2026-12-07-check-rules.md).
 The pipeline and ``rag eval --replay`` both call :func:`check`.
 """
 
@@ -20,16 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.ask.wording import NOT_FOUND_WARNING, REASONS, UNSURE_WARNING
+from rag.ask.wording import NOT_FOUND_WARNING, OFF_QUESTION_WARNING, REASONS, UNSURE_WARNING
 from rag.checks.claims import read_draft
 from rag.checks.confidence import confidence
 from rag.checks.facts import QuestionFacts, question_facts
 from rag.checks.forms import compare, yes_no
-from rag.checks.grounding import Grounder
+from rag.checks.grounding import Grounder, Matcher
 from rag.checks.support import objection
 from rag.lang import language as language_of
 from rag.settings import AnswerSettings
-from rag.text import says_dont_know
+from rag.text import QUESTION_TYPE_WORDS, content_words, fold, name_like_words, says_dont_know
 from rag.types import AbstainCode, Answer, Citation, Claim, Form, Passage, Span, Verdict
 
 
@@ -77,7 +78,7 @@ def check(raw: str, passages: list[Passage], facts: QuestionFacts, cfg: AnswerSe
     checked = Checked(claims, Verdict.UNVERIFIED, confidence=confidence(list(tokens), facts.text))
     polarity = None
     if facts.form == Form.YES_NO and not facts.compares:
-        polarity = yes_no.decide(facts, grounder, draft.polarity, claims, "yes_no_from_evidence" not in off and cfg.yes_no_from_evidence)
+        polarity = yes_no.decide(facts, grounder, draft.polarity, claims)
         checked.form = "yes_no" if polarity.value is not None else "answer"
         claims += [polarity.quote] if polarity.quote else []
     elif facts.compares and cfg.compare_articles:
@@ -109,11 +110,23 @@ def verdict(checked: Checked, polarity: yes_no.Polarity | None, facts: QuestionF
         return Verdict.UNVERIFIED
     if "restated" not in off and facts.form == Form.OPEN and not any(c.adds for c in claims):
         return Verdict.UNVERIFIED  # restating the question answers nothing
+    if "off_question" not in off and facts.form == Form.OPEN and not facts.crosses \
+            and question_coverage(claims, facts) < cfg.min_question_coverage:
+        checked.warnings.append(OFF_QUESTION_WARNING)
+        return Verdict.UNVERIFIED  # true sentences about something else
     if "confidence" not in off and cfg.min_confidence is not None and checked.confidence is not None \
             and checked.confidence < cfg.min_confidence:
         checked.warnings.append(UNSURE_WARNING)
         return Verdict.UNVERIFIED
     return Verdict.VERIFIED
+
+
+def question_coverage(claims: list[Claim], facts: QuestionFacts) -> float:
+    """Share of the question's content words (not those naming the kind of answer) that the passage sentences stating
+    the answer speak of; a follow-up's previous question lends it its words."""
+    spans = [c.span.text for c in claims if c.supported and c.span]
+    vocabulary = set().union(*(content_words(s) | {fold(n) for n in name_like_words(s)} for s in spans)) | content_words(facts.follows)
+    return Matcher().share(content_words(facts.text) - QUESTION_TYPE_WORDS, vocabulary)
 
 
 def render(claims: list[Claim], polarity: bool | None, form: str, language: str) -> str:

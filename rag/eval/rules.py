@@ -26,13 +26,13 @@ from rag.settings import Settings
 
 # name -> (rules switched off, answer settings changed): the variant without the lever (or with a candidate).
 LEVERS: dict[str, tuple[frozenset[str], dict]] = {
-    **{rule: (frozenset({rule}), {}) for rule in ("numbers", "names", "coverage", "new_words", "cognates", "polarity", "roles")},
+    **{rule: (frozenset({rule}), {}) for rule in ("numbers", "names", "coverage", "polarity", "roles")},
     "restated": (frozenset({"restated"}), {}),
+    "off_question": (frozenset({"off_question"}), {}),
     "confidence": (frozenset({"confidence"}), {}),
     "compare_articles": (frozenset(), {"compare_articles": False}),
-    "yes_no_from_evidence": (frozenset(), {"yes_no_from_evidence": True}),
 }
-CANDIDATES = {"yes_no_from_evidence"}  # off by default: the table shows what turning it on gains
+CANDIDATES: set[str] = set()  # levers off by default: the table shows what turning one on gains
 MEASURES = ("verdict_accuracy", "verified_precision", "right_verified", "right_shown")
 
 

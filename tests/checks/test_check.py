@@ -55,6 +55,21 @@ def test_the_same_roles_as_the_passage_are_supported():
     assert result.verdict == Verdict.VERIFIED
 
 
+def test_a_symmetric_relation_is_not_read_as_roles_the_other_way_round():
+    result = check("Quel ministre russe s'est entretenu avec Kim ?",
+                   "Alexandre Kozlov s'est entretenu avec Kim Jong Un à la gare de Khassan [1].",
+                   "A la gare de Khassan, Kim Jong Un s'est entretenu avec le ministre russe Alexandre Kozlov.")
+    assert result.claims[0].supported
+
+
+def test_true_sentences_about_something_else_are_unverified():
+    result = check("Où Poutine et Kim se sont-ils retrouvés en septembre ?",
+                   "La première rencontre a eu lieu en 2019 dans la ville située à environ 680 kilomètres au nord de Pyongyang [1].",
+                   "La première rencontre a eu lieu en 2019 dans la ville située à environ 680 kilomètres au nord de Pyongyang.")
+    assert result.claims[0].supported and result.verdict == Verdict.UNVERIFIED
+    assert any("speak of little of the question" in w for w in result.warnings)
+
+
 def test_a_passive_sentence_is_not_read_as_roles_the_other_way_round():
     result = check("Où Kim a-t-il été accueilli ?", "Kim a été accueilli par Poutine au cosmodrome de Vostotchny [1].",
                    "Poutine a accueilli Kim au cosmodrome de Vostotchny mercredi.")
@@ -126,8 +141,6 @@ def test_a_yes_no_word_the_deciding_sentence_contradicts_is_kept_unverified_with
     reply = "Oui, il a expliqué comment l'armée savait que le train était entré en Russie [1]."
     result = check(question, reply, ARMY)
     assert result.verdict == Verdict.UNVERIFIED and result.text.startswith("Oui.") and "sans préciser" in result.text
-    flipped = check(question, reply, ARMY, yes_no_from_evidence=True)
-    assert flipped.text.startswith("Non.") and "sans préciser" in flipped.text
 
 
 def test_a_yes_no_answer_without_its_word_gets_the_deciding_sentences():

@@ -161,7 +161,7 @@ def test_replay_rechecks_stored_answers_under_other_settings(env):
     assert rag_eval("--dataset", str(dataset), "--replay", str(report_path), "--rules", "--folds", "2", "--out",
                     str(tmp / "rules"), "-q") == 0
     table = (tmp / "rules" / "rules.md").read_text(encoding="utf-8")
-    assert "| roles |" in table and "| yes_no_from_evidence |" in table and "verdict_accuracy" in table
+    assert "| roles |" in table and "| off_question |" in table and "verdict_accuracy" in table
 
     # a stored first try (older reports) is what is checked again; a question the run's gate stopped stays stopped
     # although its rounded cosine is now at the threshold; an empty text is declining

@@ -55,9 +55,9 @@ def deciding_window(facts: QuestionFacts, grounder: Grounder, claims: list[Claim
     return g.window, False
 
 
-def decide(facts: QuestionFacts, grounder: Grounder, said: bool | None, claims: list[Claim], from_evidence: bool) -> Polarity:
-    """The answer's polarity: the model's word when it wrote one, checked against the deciding sentence; with
-    ``from_evidence``, the deciding sentence's polarity replaces a word it contradicts (shown with that sentence)."""
+def decide(facts: QuestionFacts, grounder: Grounder, said: bool | None, claims: list[Claim]) -> Polarity:
+    """The answer's polarity: the model's word when it wrote one, checked against the deciding sentence (shown when it
+    contradicts it); the deciding sentence's when the model wrote none."""
     window, own = deciding_window(facts, grounder, claims)
     if window is None:
         return Polarity(said, False, "no passage sentence decides the question" if said is not None else "")
@@ -67,8 +67,5 @@ def decide(facts: QuestionFacts, grounder: Grounder, said: bool | None, claims: 
         return Polarity(evidence, True, "from the passage sentence that decides the question", shown)
     if said == evidence:
         return Polarity(said, True)
-    if from_evidence:
-        return Polarity(evidence, True, "the model's yes/no contradicted the passage sentence that decides it",
-                        quote(window, "the passage sentence that decides the question"))
     return Polarity(said, False, "the passage sentence that decides the question says the opposite",
                     quote(window, "the passage sentence that decides the question"))
