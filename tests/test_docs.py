@@ -10,7 +10,7 @@ from conftest import ROOT
 if str(ROOT) not in sys.path:  # scripts/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from scripts import settings_doc  # noqa: E402
+from scripts import settings_doc
 
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
