@@ -32,7 +32,7 @@ INTRO = f"""# Settings
 One typed settings object (`rag.settings.Settings`), read when a command starts, never at import.
 Each value comes from, last one winning: the defaults below, a TOML file (`rag --config FILE`, or the
 `RAG_CONFIG` variable), then environment variables `RAG_*` (sections nested with `__`).
-`rag info --json` prints the values in use.
+`rag info --json` prints the store, the models and the retrieval and answer settings in use.
 
 ```toml
 # rag --config my.toml ...   (the same as RAG_RETRIEVAL__K=3 RAG_LLM__MODEL=qwen2.5-0.5b)
