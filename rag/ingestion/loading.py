@@ -1,4 +1,4 @@
-"""Read articles from .txt, .md, .html and .jsonl files, refusing bad input with a reason.
+"""Read articles from .txt, .md, .html, .jsonl, .pdf and .docx files, refusing bad input with a reason.
 
 Loading never raises for one bad file: it yields a :class:`Skipped` with a one-line reason, so a
 folder with one broken file still ingests the rest and the report names the broken one. Folders
@@ -17,12 +17,14 @@ from typing import Callable, Iterator
 from rag.errors import InputError
 from rag.ingestion.articles import (
     Skipped,
+    article_from_pages,
     article_from_text,
     derive_title,
     split_date_line,
 )
 from rag.ingestion.decoding import read_text
-from rag.ingestion.htmltext import html_title_and_body
+from rag.ingestion.documents import read_docx, read_pdf
+from rag.ingestion.htmltext import read_html
 from rag.ingestion.ids import file_article_id
 from rag.ingestion.jsonl import jsonl_articles
 from rag.types import Article
@@ -31,7 +33,8 @@ __all__ = ["SUPPORTED", "Skipped", "derive_title", "expand_paths", "iter_article
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+DOCUMENTS = {".pdf": read_pdf, ".docx": read_docx}
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", *DOCUMENTS)
 IGNORE_MARKER = ".ragignore"
 Notes = Callable[[tuple[str, str]], None]
 
@@ -77,7 +80,7 @@ def expand_paths(paths: list[str | Path]) -> Iterator[tuple[Path, Path | None] |
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise InputError(f"path not found: {path} (check the spelling, or pass a folder of .txt/.md/.html/.jsonl files)")
+            raise InputError(f"path not found: {path} (check the spelling, or pass a folder of .txt/.md/.html/.jsonl/.pdf/.docx files)")
         if path.is_dir():
             for found in _walk(path, frozenset({path.resolve()})):
                 yield found if isinstance(found, Skipped) else (found, path)
@@ -86,13 +89,20 @@ def expand_paths(paths: list[str | Path]) -> Iterator[tuple[Path, Path | None] |
 
 
 def _one_article(path: Path, root: Path | None, max_bytes: int, notes: Notes) -> Article:
+    suffix = path.suffix.lower()
+    if suffix in DOCUMENTS:
+        doc = DOCUMENTS[suffix](path, max_bytes)
+        return article_from_pages(file_article_id(path, root), doc.pages, str(path), doc.title, doc.date, doc.author)
     text, encoding = read_text(path, max_bytes)
-    suffix, title = path.suffix.lower(), ""
     if suffix in (".html", ".htm"):
-        title, text = html_title_and_body(text, path.name)
-    elif suffix in (".md", ".markdown"):
-        title = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")), "")
-    article = article_from_text(file_article_id(path, root), text, str(path), title=title)
+        page = read_html(text, path.name)
+        article = article_from_text(file_article_id(path, root), page.text, str(path), title=page.title, date=page.date,
+                                    author=page.author, site=page.site)
+    else:
+        title = ""
+        if suffix in (".md", ".markdown"):
+            title = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")), "")
+        article = article_from_text(file_article_id(path, root), text, str(path), title=title)
     if encoding not in ("utf-8", "utf-8-sig"):
         notes((str(path), f"not UTF-8: read as {encoding} (if its accents look wrong, re-save it as UTF-8)"))
     return article
@@ -102,7 +112,7 @@ def load_file(path: Path, max_bytes: int, root: Path | None = None, notes: Notes
     """The articles of one file, or one Skipped: whatever goes wrong in one file stays in that file."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        yield Skipped(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")
+        yield Skipped(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html, .jsonl, .pdf or .docx")
         return
     try:
         if suffix == ".jsonl":
