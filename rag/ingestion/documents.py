@@ -94,8 +94,8 @@ def _pdf_metadata(reader) -> tuple[str, str, str]:
         return "", "", ""
 
 
-def read_pdf(path: Path, max_bytes: int) -> Document:
-    name = display_name(path.name)
+def read_pdf(path: Path, max_bytes: int, name: str = "") -> Document:
+    name = name or display_name(path.name)
     check_size(path, max_bytes, name)
     reader = _open_pdf(path, name)
     pages = []
@@ -128,8 +128,8 @@ def _docx_blocks(document) -> list[str]:
     return blocks
 
 
-def read_docx(path: Path, max_bytes: int) -> Document:
-    name = display_name(path.name)
+def read_docx(path: Path, max_bytes: int, name: str = "") -> Document:
+    name = name or display_name(path.name)
     check_size(path, max_bytes, name)
     try:
         with zipfile.ZipFile(path) as archive:

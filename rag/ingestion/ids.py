@@ -66,7 +66,9 @@ def side_by_side(article_id: str, source: str, taken) -> str:
 
 
 def source_of(source_path: str) -> str:
-    """The identity of an article's source: its file's resolved path."""
+    """The identity of an article's source: its file's resolved path, or its URL as given."""
+    if source_path.startswith(("http://", "https://")):
+        return source_path
     return str(Path(source_path).resolve())
 
 

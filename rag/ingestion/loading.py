@@ -9,6 +9,7 @@ the ``notes`` callable as (path, message).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -22,11 +23,12 @@ from rag.ingestion.articles import (
     derive_title,
     split_date_line,
 )
-from rag.ingestion.decoding import read_text
+from rag.ingestion.decoding import decode, read_text
 from rag.ingestion.documents import read_docx, read_pdf
 from rag.ingestion.htmltext import read_html
 from rag.ingestion.ids import file_article_id
 from rag.ingestion.jsonl import jsonl_articles
+from rag.ingestion.web import DOCUMENT_TYPES, HTML_TYPES, fetch, is_url, saved_copy, url_article_id
 from rag.types import Article
 
 __all__ = ["SUPPORTED", "Skipped", "derive_title", "expand_paths", "iter_articles", "load_file", "split_date_line"]
@@ -128,13 +130,58 @@ def load_file(path: Path, max_bytes: int, root: Path | None = None, notes: Notes
         yield Skipped(str(path), f"cannot read it: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def iter_articles(paths: list[str | Path], max_bytes: int = 20_000_000, notes: Notes = lambda note: None) -> Iterator[Article | Skipped]:
-    read: set[Path] = set()
-    for found in expand_paths(paths):
-        if isinstance(found, Skipped):
-            yield found
-        elif found[0].resolve() in read:
-            yield Skipped(str(found[0]), "already read in this ingest (the same file named twice, or through a link)")
-        else:
-            read.add(found[0].resolve())
-            yield from load_file(found[0], max_bytes, root=found[1], notes=notes)
+def _url_article(url: str, max_bytes: int, timeout: float) -> Article:
+    fetched = fetch(url, max_bytes, timeout)
+    article_id = url_article_id(url)
+    if fetched.content_type in DOCUMENT_TYPES:
+        copy = saved_copy(fetched, DOCUMENT_TYPES[fetched.content_type])
+        try:
+            doc = DOCUMENTS[copy.suffix](copy, max_bytes, name=url)
+        finally:
+            copy.unlink(missing_ok=True)
+        article = article_from_pages(article_id, doc.pages, url, doc.title, doc.date, doc.author)
+        return dataclasses.replace(article, url=fetched.url)
+    if fetched.content_type not in (*HTML_TYPES, "text/plain"):
+        raise InputError(f"{url}: not a web page but {fetched.content_type}; rag reads web pages, PDF, .docx and plain text")
+    try:
+        text = fetched.data.decode(fetched.charset) if fetched.charset else decode(fetched.data, url)[0]
+    except (LookupError, UnicodeDecodeError):
+        text = decode(fetched.data, url)[0]
+    if fetched.content_type == "text/plain":
+        return article_from_text(article_id, text, url, url=fetched.url)
+    page = read_html(text, url, url=fetched.url)
+    return article_from_text(article_id, page.text, url, title=page.title, date=page.date, url=fetched.url,
+                             author=page.author, site=page.site)
+
+
+def load_url(url: str, max_bytes: int, timeout: float = 20.0) -> Iterator[Article | Skipped]:
+    """The article at ``url``, or one Skipped with the reason (network, HTTP status, size, type, content)."""
+    try:
+        yield _url_article(url, max_bytes, timeout)
+    except InputError as exc:
+        yield Skipped(url, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one link's surprise must not stop the others
+        log.debug("reading %s failed", url, exc_info=True)
+        yield Skipped(url, f"cannot read it: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def iter_articles(paths: list[str | Path], max_bytes: int = 20_000_000, notes: Notes = lambda note: None,
+                  timeout: float = 20.0) -> Iterator[Article | Skipped]:
+    """The articles of files, folders and http(s) links, in the order given; a bad one is a Skipped."""
+    read: set[Path | str] = set()
+    for raw in paths:
+        if is_url(raw):
+            if raw in read:
+                yield Skipped(raw, "already read in this ingest (the same link named twice)")
+            else:
+                read.add(raw)
+                yield from load_url(raw, max_bytes, timeout)
+            continue
+        for found in expand_paths([raw]):
+            if isinstance(found, Skipped):
+                yield found
+            elif found[0].resolve() in read:
+                yield Skipped(str(found[0]), "already read in this ingest (the same file named twice, or through a link)")
+            else:
+                read.add(found[0].resolve())
+                yield from load_file(found[0], max_bytes, root=found[1], notes=notes)
