@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from test_loading_documents import PAGE_1, PAGE_2, write_pdf
@@ -25,7 +26,7 @@ PAGE = """<html><head><title>Kim à Vostotchny | Le Journal</title>
 
 
 class _Handler(BaseHTTPRequestHandler):
-    routes: dict = {}
+    routes: ClassVar[dict] = {}
 
     def log_message(self, *args):  # quiet
         pass

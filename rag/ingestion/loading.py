@@ -28,7 +28,14 @@ from rag.ingestion.documents import read_docx, read_pdf
 from rag.ingestion.htmltext import read_html
 from rag.ingestion.ids import file_article_id
 from rag.ingestion.jsonl import jsonl_articles
-from rag.ingestion.web import DOCUMENT_TYPES, HTML_TYPES, fetch, is_url, saved_copy, url_article_id
+from rag.ingestion.web import (
+    DOCUMENT_TYPES,
+    HTML_TYPES,
+    fetch,
+    is_url,
+    saved_copy,
+    url_article_id,
+)
 from rag.types import Article
 
 __all__ = ["SUPPORTED", "Skipped", "derive_title", "expand_paths", "iter_articles", "load_file", "split_date_line"]
