@@ -15,7 +15,8 @@ def _escape(line: str) -> str:
     return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def write_pdf(path, pages: list[list[str]], password: str | None = None, created: str | None = None, title: str | None = None):
+def write_pdf(path, pages: list[list[str]], password: str | None = None, created: str | None = None, title: str | None = None,
+              algorithm: str = "RC4-128"):
     """A small real PDF: each page's lines drawn in Helvetica (pypdf writes it; no binary fixture)."""
     from pypdf import PageObject, PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
@@ -36,8 +37,8 @@ def write_pdf(path, pages: list[list[str]], password: str | None = None, created
     meta = {**({"/CreationDate": created} if created else {}), **({"/Title": title} if title else {})}
     if meta:
         writer.add_metadata(meta)
-    if password:
-        writer.encrypt(password, algorithm="RC4-128")
+    if password is not None:
+        writer.encrypt(password, owner_password="owner", algorithm=algorithm)
     with open(path, "wb") as out:
         writer.write(out)
     return path
@@ -79,6 +80,15 @@ def test_pdf_text_pages_title_and_date(tmp_path):
     for start, number in article.pages:
         expected = {1: "Sommet", 2: "Les deux", 4: "Kim a offert"}[number]
         assert article.text[start:].startswith(expected)
+
+
+def test_a_pdf_locked_only_for_its_owner_is_read(tmp_path):
+    """Many 'protected' PDFs have an empty user password (printing or copying restricted): their text is readable."""
+    for algorithm in ("RC4-128", "AES-256"):
+        (article,) = iter_articles([write_pdf(tmp_path / f"{algorithm}.pdf", [PAGE_2], password="", algorithm=algorithm)])
+        assert "satellites" in article.text, algorithm
+    (locked,) = iter_articles([write_pdf(tmp_path / "aes.pdf", [PAGE_2], password="secret", algorithm="AES-256")])
+    assert isinstance(locked, Skipped) and "encrypted PDF" in locked.reason
 
 
 def test_each_pdf_chunk_carries_the_page_it_starts_on(tmp_path):
