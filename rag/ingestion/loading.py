@@ -166,7 +166,7 @@ def load_url(url: str, max_bytes: int, timeout: float = 20.0) -> Iterator[Articl
     try:
         yield _url_article(url, max_bytes, timeout)
     except InputError as exc:
-        yield Skipped(url, str(exc))
+        yield Skipped(url, str(exc).removeprefix(f"{url}: "))  # the report line names the link already
     except Exception as exc:  # noqa: BLE001 - one link's surprise must not stop the others
         log.debug("reading %s failed", url, exc_info=True)
         yield Skipped(url, f"cannot read it: {type(exc).__name__}: {str(exc)[:200]}")
