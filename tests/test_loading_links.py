@@ -11,8 +11,8 @@ import pytest
 from test_loading_documents import PAGE_1, PAGE_2, write_pdf
 
 from rag import ingest
+from rag.ingestion.ids import url_article_id
 from rag.ingestion.loading import Skipped, iter_articles
-from rag.ingestion.web import url_article_id
 
 PAGE = """<html><head><title>Kim à Vostotchny | Le Journal</title>
 <meta property="og:site_name" content="Le Journal"><meta name="author" content="Anne Martin">

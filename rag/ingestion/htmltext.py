@@ -69,9 +69,3 @@ def read_html(text: str, name: str, url: str = "") -> WebPage:
         author=(doc.author or "").strip(),
         site=(doc.sitename or "").strip(),
     )
-
-
-def html_title_and_body(text: str, name: str) -> tuple[str, str]:
-    """(title, main text) of a page: kept for callers that need only these two."""
-    page = read_html(text, name)
-    return page.title, page.text

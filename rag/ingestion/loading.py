@@ -26,7 +26,7 @@ from rag.ingestion.articles import (
 from rag.ingestion.decoding import decode, read_text
 from rag.ingestion.documents import read_docx, read_pdf
 from rag.ingestion.htmltext import read_html
-from rag.ingestion.ids import file_article_id
+from rag.ingestion.ids import file_article_id, url_article_id
 from rag.ingestion.jsonl import jsonl_articles
 from rag.ingestion.web import (
     DOCUMENT_TYPES,
@@ -34,7 +34,6 @@ from rag.ingestion.web import (
     fetch,
     is_url,
     saved_copy,
-    url_article_id,
 )
 from rag.types import Article
 

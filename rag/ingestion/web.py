@@ -15,10 +15,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rag.errors import InputError
-from rag.ingestion.ids import bounded, escape
 
 MAX_REDIRECTS = 5
 USER_AGENT = "rag-news (+https://pypi.org/project/rag-news/)"
@@ -30,17 +28,6 @@ _BLOCK = 64 * 1024
 
 def is_url(value) -> bool:
     return isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))
-
-
-def url_article_id(url: str) -> str:
-    """host + path, readable and stable: ``https://www.lemonde.fr/a/kim.html?x=1`` is ``www.lemonde.fr/a/kim?x=1`` escaped."""
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s]
-    if segments and segments[-1].lower().endswith((".html", ".htm")):
-        segments[-1] = segments[-1].rsplit(".", 1)[0]
-    if parts.query:
-        segments = [*(segments or [""])[:-1], (segments[-1] if segments else "") + "?" + parts.query]
-    return bounded("/".join(escape(s) for s in [parts.netloc.lower(), *segments] if s))
 
 
 @dataclass(frozen=True)
