@@ -6,7 +6,7 @@ import zipfile
 
 from rag import ingest
 from rag.ingestion.chunking import chunk_article
-from rag.ingestion.documents import unwrap
+from rag.ingestion.documents import drop_running_lines, unwrap
 from rag.ingestion.loading import Skipped, iter_articles
 from rag.settings import ChunkingSettings
 
@@ -160,6 +160,15 @@ def test_a_docx_that_unpacks_to_far_more_than_its_size_is_refused(tmp_path):
         archive.writestr("word/document.xml", "<a>" + " " * 5_000_000 + "</a>")
     (item,) = iter_articles([path], max_bytes=1_000_000)
     assert isinstance(item, Skipped) and "unpacks to" in item.reason
+
+
+def test_running_heads_and_page_numbers_are_left_out(tmp_path):
+    bodies = [PAGE_1, PAGE_2, PAGE_3, ["Annexe : la liste des participants."]]
+    pages = [["Rapport Vostotchny 2023", *body, f"Page {n} sur 4"] for n, body in enumerate(bodies, start=1)]
+    (article,) = iter_articles([write_pdf(tmp_path / "r.pdf", pages)])
+    assert "Rapport Vostotchny" not in article.text and "sur 4" not in article.text
+    assert all(body[0][:20] in article.text for body in bodies) and [n for _, n in article.pages] == [1, 2, 3, 4]
+    assert drop_running_lines([["Un titre", "Texte."], ["12"]]) == [["Un titre", "Texte."], []]  # 2 pages: numbers only
 
 
 def test_unwrap_joins_wrapped_lines_only():

@@ -2,7 +2,8 @@
 
 Both libraries are pure Python under permissive licences (pypdf BSD-3, python-docx MIT); see
 docs/inputs.md for why these and not PyMuPDF (AGPL) or pdfminer. A PDF's text comes page by page
-in the order of its content (pypdf's plain extraction); lines that a PDF wrapped inside a sentence
+in the order of its content (pypdf's plain extraction), without the running heads and feet (a title
+or page number repeated at the top or bottom of most pages); lines that a PDF wrapped inside a sentence
 are joined again, because a line break ends a sentence for the chunker and the checks. Each page's
 start in the text is kept, so a passage can say on which page it starts. A .docx has no pages
 (Word lays them out when it shows the file): its paragraphs and tables come in document order.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
@@ -27,6 +29,9 @@ MAX_PAGES = 3000
 MAX_UNPACKED = 20  # a .docx may unpack to this many times its file size
 _JOINED_WRAP = 40  # a line at least this long that ends inside a sentence was wrapped by the PDF
 _SENTENCE_END = re.compile(r"[.!?:;»”\"')\]]$")
+_EDGE = 2  # lines at the top and at the bottom of a page where running heads and feet are looked for
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^(?:page|p\.)?\s*[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:/|of|sur|de)\s*\d{1,4})?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,25 @@ def unwrap(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out).strip()
+
+
+def _edge_key(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.lower().split()))
+
+
+def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Each page's lines without its running head and foot: lines among the first or last ``_EDGE`` of a
+    page that recur (numbers aside) on at least half the pages (3 or more), and page numbers alone."""
+    edges = [{_edge_key(ln) for ln in [*lines[:_EDGE], *lines[-_EDGE:]]} for lines in pages]
+    counts = Counter(key for keys in edges for key in keys)
+    running = {key for key, n in counts.items() if n >= max(3, (len(pages) + 1) // 2)}
+
+    def kept(lines: list[str]) -> list[str]:
+        edge = set(range(min(_EDGE, len(lines)))) | set(range(max(len(lines) - _EDGE, 0), len(lines)))
+        return [ln for i, ln in enumerate(lines)
+                if i not in edge or not (_edge_key(ln) in running or _PAGE_NUMBER.match(ln.strip()))]
+
+    return [kept([ln for ln in lines if ln.strip()]) for lines in pages]
 
 
 def _open_pdf(path: Path, name: str):
@@ -98,14 +122,14 @@ def read_pdf(path: Path, max_bytes: int, name: str = "") -> Document:
     name = name or display_name(path.name)
     check_size(path, max_bytes, name)
     reader = _open_pdf(path, name)
-    pages = []
+    raw = []
     for number, page in enumerate(reader.pages, start=1):
         try:
-            text = unwrap(page.extract_text() or "")
+            raw.append((page.extract_text() or "").splitlines())
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a damaged page
             raise InputError(f"{name}: page {number} cannot be read ({type(exc).__name__}); re-save or re-export the PDF") from None
-        if text:
-            pages.append((number, text))
+    texts = [unwrap("\n".join(lines)) for lines in drop_running_lines(raw)]
+    pages = [(number, text) for number, text in enumerate(texts, start=1) if text]
     if not any(any(ch.isalpha() for ch in text) for _, text in pages):
         raise InputError(f"{name}: PDF has no text layer (a scan?); run OCR on it first (e.g. ocrmypdf) and ingest the result")
     title, when, author = _pdf_metadata(reader)
