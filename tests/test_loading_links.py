@@ -93,6 +93,14 @@ def test_a_page_is_read_like_a_saved_html_file(server):
     assert article.url == f"{server}/monde/kim.html" and article.source_path == f"{server}/monde/kim.html"
 
 
+def test_a_saved_page_keeps_its_own_address(tmp_path):
+    path = tmp_path / "kim.html"
+    path.write_text(PAGE.replace("</head>", '<link rel="canonical" href="https://journal.example/monde/kim"></head>'),
+                    encoding="utf-8")
+    (article,) = iter_articles([path])
+    assert article.url == "https://journal.example/monde/kim" and article.id == "kim" and article.date == "2023-09-13"
+
+
 def test_redirects_are_followed_and_bounded(server):
     moved = one(f"{server}/old")
     assert moved.url.endswith("/monde/kim.html") and moved.id.endswith("/old")  # the id is the link the user gave

@@ -1,7 +1,8 @@
 """The main text and metadata of an HTML page (trafilatura), with the work per page bounded.
 
 trafilatura finds the article in a page and leaves out menus, footers, "related articles",
-cookie and share lines; it also reads the title, publication date, author and site name.
+cookie and share lines; it also reads the title, publication date, author, site name and the
+page's own address (a saved page's canonical link).
 On 80 real saved pages it kept more of the main text and left out far more boilerplate than the
 hand-written BeautifulSoup reader it replaced (docs/experiments/2026-12-07-web-pages.md).
 
@@ -36,6 +37,7 @@ class WebPage:
     date: str = ""  # 'YYYY-MM-DD' when the page states it
     author: str = ""
     site: str = ""
+    url: str = ""  # the page's own address (its canonical link), for a saved page
 
 
 def _count_tags(text: str, name: str) -> None:
@@ -68,4 +70,5 @@ def read_html(text: str, name: str, url: str = "") -> WebPage:
         date=date if _ISO_DATE.match(date) else "",
         author=(doc.author or "").strip(),
         site=(doc.sitename or "").strip(),
+        url=doc.url if (doc.url or "").startswith(("http://", "https://")) else "",
     )

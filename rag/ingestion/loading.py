@@ -105,7 +105,7 @@ def _one_article(path: Path, root: Path | None, max_bytes: int, notes: Notes) ->
     if suffix in (".html", ".htm"):
         page = read_html(text, path.name)
         article = article_from_text(file_article_id(path, root), page.text, str(path), title=page.title, date=page.date,
-                                    author=page.author, site=page.site)
+                                    url=page.url, author=page.author, site=page.site)
     else:
         title = ""
         if suffix in (".md", ".markdown"):
