@@ -14,7 +14,8 @@ Shares are pooled over all pages (every sentence and line counts once); the mean
 them. Readers: ``old`` is the hand-written BeautifulSoup reader replaced in December 2026 (kept here
 verbatim), ``new`` is ``rag.ingestion.htmltext.read_html`` (trafilatura).
 
-Usage: python -m bench.web_pages /work/webpages [--limit N]
+Usage: python -m bench.web_pages /work/webpages [--limit N] [--quick]
+(Not in bench.run_all: it needs the saved pages.)
 """
 
 from __future__ import annotations
@@ -124,12 +125,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="saved pages: <name>.html beside <name>.json with 'articleBody'")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--quick", action="store_true", help="smoke test: the first 5 pages")
     args = parser.parse_args()
     quiet_logs()
-    result = run(args.folder, args.limit)
+    result = run(args.folder, 5 if args.quick else args.limit)
     print(f"{result['pages']} pages, {result['sentences']} main-text sentences, {result['boilerplate_lines']} boilerplate lines")
     print(markdown_table(result["rows"], list(result["rows"][0])))
-    write_results("web_pages", {"machine": machine_info(), **result})
+    write_results("web_pages-quick" if args.quick or args.limit else "web_pages", {"machine": machine_info(), **result})
 
 
 if __name__ == "__main__":
