@@ -121,7 +121,8 @@ def _print_sources(answer) -> None:
     for warning in answer.warnings:
         print(f"  warning: {warning}")
     for c in answer.citations:
-        print(f"  [{c.n}] {c.passage.chunk.article_id} — {c.passage.chunk.title[:80]} ({c.passage.chunk.date or 'no date'})")
+        page = f", p. {c.passage.chunk.page}" if c.passage.chunk.page else ""
+        print(f"  [{c.n}] {c.passage.chunk.article_id} — {c.passage.chunk.title[:80]} ({c.passage.chunk.date or 'no date'}{page})")
     t = answer.timings
     print(f"  first token {t.get('first_token_s')}s, total {t.get('total_s')}s")
 
