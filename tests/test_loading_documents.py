@@ -168,7 +168,7 @@ def test_running_heads_and_page_numbers_are_left_out(tmp_path):
     (article,) = iter_articles([write_pdf(tmp_path / "r.pdf", pages)])
     assert "Rapport Vostotchny" not in article.text and "sur 4" not in article.text
     assert all(body[0][:20] in article.text for body in bodies) and [n for _, n in article.pages] == [1, 2, 3, 4]
-    assert drop_running_lines([["Un titre", "Texte."], ["12"]]) == [["Un titre", "Texte."], []]  # 2 pages: numbers only
+    assert drop_running_lines([["Un titre", "", "Texte."], ["", "12"]]) == [["Un titre", "", "Texte."], [""]]  # 2 pages: numbers only
 
 
 def test_unwrap_joins_wrapped_lines_only():

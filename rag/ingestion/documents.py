@@ -67,19 +67,23 @@ def _edge_key(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.lower().split()))
 
 
+def _edges(lines: list[str]) -> list[int]:
+    """Where a page's first and last ``_EDGE`` lines with text are."""
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    return sorted({*filled[:_EDGE], *filled[-_EDGE:]})
+
+
 def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
     """Each page's lines without its running head and foot: lines among the first or last ``_EDGE`` of a
     page that recur (numbers aside) on at least half the pages (3 or more), and page numbers alone."""
-    edges = [{_edge_key(ln) for ln in [*lines[:_EDGE], *lines[-_EDGE:]]} for lines in pages]
-    counts = Counter(key for keys in edges for key in keys)
+    edges = [_edges(lines) for lines in pages]
+    counts = Counter(key for lines, at in zip(pages, edges) for key in {_edge_key(lines[i]) for i in at})
     running = {key for key, n in counts.items() if n >= max(3, (len(pages) + 1) // 2)}
 
-    def kept(lines: list[str]) -> list[str]:
-        edge = set(range(min(_EDGE, len(lines)))) | set(range(max(len(lines) - _EDGE, 0), len(lines)))
-        return [ln for i, ln in enumerate(lines)
-                if i not in edge or not (_edge_key(ln) in running or _PAGE_NUMBER.match(ln.strip()))]
+    def dropped(line: str) -> bool:
+        return _edge_key(line) in running or bool(_PAGE_NUMBER.match(line.strip()))
 
-    return [kept([ln for ln in lines if ln.strip()]) for lines in pages]
+    return [[ln for i, ln in enumerate(lines) if not (i in at and dropped(ln))] for lines, at in zip(pages, edges)]
 
 
 def _open_pdf(path: Path, name: str):
