@@ -27,7 +27,8 @@ class StoreSettings(BaseModel):
     url: str | None = Field(None, description="Chroma server URL (http://host:8000). Unset = embedded folder store.")
     path: Path | None = Field(None, description="Embedded Chroma folder. Default: <data_dir>/chroma.")
     collection: str = Field("articles", description="Collection name prefix; the embedder/chunking signature is appended.")
-    max_file_mb: float = Field(20.0, description="Largest input file accepted by ingest, in MB (JSONL is streamed and exempt).")
+    max_file_mb: float = Field(20.0, description="Largest input file accepted by ingest, in MB (JSONL is streamed and exempt); also the most read from a link.")
+    fetch_timeout_s: float = Field(20.0, description="Seconds `rag ingest https://...` waits for a link's page, download included.")
 
 
 class EmbedderSettings(BaseModel):

@@ -38,6 +38,9 @@ class Article:
     date: str = ""
     url: str = ""
     source_path: str = ""
+    author: str = ""  # from the page's or document's metadata, when it names one
+    site: str = ""  # a web page's site name
+    pages: tuple[tuple[int, int], ...] = ()  # (offset in text, page number) where each page of a PDF starts
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,11 @@ class Chunk:
     date: str = ""
     url: str = ""
     article_hash: str = ""
+    page: int | None = None  # the PDF page the chunk starts on
 
     def metadata(self) -> dict:
-        return {
+        page = {} if self.page is None else {"page": self.page}  # Chroma stores no None
+        return page | {
             "article_id": self.article_id,
             "n": self.n,
             "start": self.start,
@@ -78,6 +83,7 @@ class Chunk:
             date=str(meta.get("date", "")),
             url=str(meta.get("url", "")),
             article_hash=str(meta.get("article_hash", "")),
+            page=int(meta["page"]) if meta.get("page") is not None else None,
         )
 
 
@@ -117,6 +123,7 @@ class Passage:
             "score": round(float(self.score), 4),
             "chunk_id": self.chunk.id,
             "also_in": list(self.also_in),
+            "page": self.chunk.page,
         }
 
 
@@ -152,6 +159,7 @@ class Citation:
             "chunk_id": c.id,
             "sentences": list(self.sentences),
             "support": [s.to_dict(c) for s in self.support],
+            "page": c.page,
         }
 
 

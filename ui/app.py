@@ -154,10 +154,14 @@ def _corpus_tab(services, demo: gr.Blocks, writes: bool) -> None:
 
 
 def _corpus_writes(services, table: gr.Dataframe) -> gr.Dropdown:
-    """Upload and removal, wired only when this server may write (see ``writes_allowed``)."""
+    """Upload, links and removal, wired only when this server may write (see ``writes_allowed``)."""
     limit = services.settings.ui.max_upload_mb
     upload = gr.File(label=f"Add articles ({' '.join(handlers.UPLOAD_TYPES)}, at most {limit:g} MB each)",
                      file_count="multiple", file_types=list(handlers.UPLOAD_TYPES), elem_id="upload")
+    with gr.Row():
+        link = gr.Textbox(label="Add articles from links (web pages or PDFs, one or more https://...)", elem_id="add-link",
+                          placeholder="https://www.example.com/2023/09/13/article.html", scale=4)
+        fetch = gr.Button("Fetch and add", scale=1)
     status = gr.Markdown(elem_id="corpus-status")
     with gr.Row():
         pick = gr.Dropdown(label="Article to remove (or click a row)", choices=[], scale=3)
@@ -169,7 +173,12 @@ def _corpus_writes(services, table: gr.Dataframe) -> gr.Dropdown:
     def pick_row(evt: gr.SelectData):
         return evt.row_value[0] if evt.row_value else gr.skip()
 
+    def do_links(text: str, progress=gr.Progress(track_tqdm=True)):
+        return handlers.add_links(services, text, progress)
+
     upload.upload(do_upload, upload, [status, table, pick, upload], concurrency_id="llm", api_visibility="private")
+    for event in (link.submit, fetch.click):
+        event(do_links, link, [status, table, pick, link], concurrency_id="llm", api_visibility="private")
     remove.click(lambda article_id: handlers.remove_article(services, article_id), pick, [status, table, pick],
                  concurrency_id="llm", api_visibility="private")
     table.select(pick_row, None, pick, api_visibility="private", concurrency_limit=None)

@@ -208,17 +208,36 @@ def upload_articles(services, files, progress=gr.Progress(track_tqdm=True)):
             refused.append(str(exc))
     lines = [f"Refused: {reason}" for reason in refused]
     if staged:
-        try:
-            report = ingest(services, staged, progress=True)
-        except RagError as exc:
-            raise gr.Error(str(exc)) from None
-        lines.insert(0, f"Ingested {len(staged)} file(s): {report.summary()}")
-        lines += [f"Note on {Path(where).name}: {note}" for where, note in report.notes]
-        lines += [f"Skipped {Path(where).name}: {reason}" for where, reason in report.skipped]
+        lines = _ingest_lines(services, staged) + lines
     if refused:
         gr.Warning(refused[0])
     rows, choices = refresh_corpus(services)
     return "\n\n".join(lines) or "No file uploaded.", rows, choices, None
+
+
+def _ingest_lines(services, items: list, noun: str = "file(s)", shown=lambda where: Path(where).name) -> list[str]:
+    """Ingest ``items`` (files or links) and say what happened, one line each for notes and skips."""
+    try:
+        report = ingest(services, items, progress=True)
+    except RagError as exc:
+        raise gr.Error(str(exc)) from None
+    return ([f"Ingested {len(items)} {noun}: {report.summary()}"]
+            + [f"Note on {shown(where)}: {note}" for where, note in report.notes]
+            + [f"Skipped {shown(where)}: {reason}" for where, reason in report.skipped])
+
+
+def add_links(services, text: str | None, progress=gr.Progress(track_tqdm=True)):
+    """Fetch and ingest the http(s) links typed in the URL box (one or more, separated by spaces or lines)."""
+    from rag.ingestion.web import is_url
+
+    words = (text or "").split()
+    links = list(dict.fromkeys(w for w in words if is_url(w)))
+    lines = [f"Refused {w[:100]!r}: not an http(s):// link" for w in words if not is_url(w)]
+    if links:
+        progress(0, desc="fetching links")
+        lines = _ingest_lines(services, links, "link(s)", shown=str) + lines
+    rows, choices = refresh_corpus(services)
+    return "\n\n".join(lines) or "Type a link first (https://...).", rows, choices, ""
 
 
 def remove_article(services, article_id: str | None):

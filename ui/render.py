@@ -153,6 +153,11 @@ def _full_article(article_text: str | None) -> str:
     return f'<details class="src-full"><summary>Open the full article</summary>{paragraphs}</details>'
 
 
+def page_label(page: int | None, end: str = " · ") -> str:
+    """'p. 3' for a passage of a PDF (the page it starts on); nothing for other articles."""
+    return f"p. {page}{end}" if page else ""
+
+
 def source_card(turn: int, n: int, passage: Passage, cited: list[Span] | None, article_text: str | None = None) -> str:
     """One source; ``cited`` (the spans that state the answer's claims) is None while the answer is not known yet,
     [] for an uncited passage."""
@@ -163,7 +168,7 @@ def source_card(turn: int, n: int, passage: Passage, cited: list[Span] | None, a
         f'<div class="src-card {state}" id="{source_id(turn, n)}">'
         f'<div class="src-head"><span class="src-n">[{n}]</span> <b class="src-title">{escape(c.title or c.article_id)}</b> {badge}</div>'
         f'<div class="src-meta">{escape(c.date or "no date")} · article <code>{escape(c.article_id)}</code> · '
-        f"passage <code>{escape(c.id)}</code></div>"
+        f"{page_label(c.page)}passage <code>{escape(c.id)}</code></div>"
         f'<div class="src-text">{passage_html(c.text, cited or [])}</div>'
         f"{_also_in(passage)}{_full_article(article_text)}</div>"
     )
@@ -222,6 +227,6 @@ def export_markdown(turns: list[Answer]) -> str:
             lines += ["### Passages looked at" if answer.abstained else "### Sources", ""]
         for n, p in zip(numbers, shown):
             c = p.chunk
-            lines += [f"[{n}] **{c.title or c.article_id}** ({c.date or 'no date'}; article `{c.article_id}`, passage `{c.id}`)", ""]
+            lines += [f"[{n}] **{c.title or c.article_id}** ({c.date or 'no date'}; article `{c.article_id}`, {page_label(c.page, ', ')}passage `{c.id}`)", ""]
             lines += ["> " + " ".join(c.text.split()), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -33,7 +33,8 @@ def split_date_line(text: str) -> tuple[str, str]:
     return match.group(1), text[match.end():]
 
 
-def article_from_text(article_id: str, text: str, source_path: str, title: str = "", date: str = "", url: str = "") -> Article:
+def article_from_text(article_id: str, text: str, source_path: str, title: str = "", date: str = "", url: str = "",
+                      author: str = "", site: str = "") -> Article:
     parsed_date, body = split_date_line(text)
     body = body.replace("\r\n", "\n").strip()
     if not body:
@@ -45,4 +46,26 @@ def article_from_text(article_id: str, text: str, source_path: str, title: str =
         date=(date or parsed_date).strip(),
         url=url.strip(),
         source_path=source_path,
+        author=author.strip(),
+        site=site.strip(),
+    )
+
+
+def article_from_pages(article_id: str, pages: list[tuple[int, str]], source_path: str, title: str = "", date: str = "",
+                       author: str = "") -> Article:
+    """An article from a document's pages ((number, text); number 0: the document has no pages), each page's start kept."""
+    parts, starts, offset = [], [], 0
+    for number, page_text in pages:
+        starts.append((offset, number))
+        parts.append(page_text)
+        offset += len(page_text) + 2  # the blank line between pages
+    text = "\n\n".join(parts)
+    return Article(
+        id=article_id,
+        title=(title or derive_title(text)).strip(),
+        text=text,
+        date=date,
+        source_path=source_path,
+        author=author,
+        pages=tuple(starts) if any(number for number, _ in pages) else (),
     )

@@ -11,6 +11,7 @@ wall-clock guard, so a long one-line file was accepted on a quiet machine and re
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 
 from rag.settings import ChunkingSettings
@@ -28,7 +29,8 @@ def chunking_signature(cfg: ChunkingSettings) -> str:
 
 def article_hash(article: Article, cfg: ChunkingSettings) -> str:
     """Changes when the article or the chunking changes, so either triggers re-chunking."""
-    payload = "\x1f".join([article.title, article.date, article.url, article.text, chunking_signature(cfg)])
+    pages = [repr(article.pages)] if article.pages else []  # page breaks moved: chunks get other pages
+    payload = "\x1f".join([article.title, article.date, article.url, article.text, chunking_signature(cfg), *pages])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -73,6 +75,14 @@ def _locate(text: str, piece: str, search_from: int, covered: int) -> tuple[int,
     return start, min(start + len(piece), len(text))
 
 
+def page_at(article: Article, offset: int) -> int | None:
+    """The page of a PDF article that holds the character at ``offset``; None for other articles."""
+    if not article.pages:
+        return None
+    at = bisect.bisect_right([start for start, _ in article.pages], offset) - 1
+    return article.pages[max(at, 0)][1]
+
+
 def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> list[Chunk]:
     splitter = splitter or _splitter(cfg)
     digest = article_hash(article, cfg)
@@ -93,6 +103,7 @@ def chunk_article(article: Article, cfg: ChunkingSettings, splitter=None) -> lis
                 date=article.date,
                 url=article.url,
                 article_hash=digest,
+                page=page_at(article, start),
             )
         )
     return chunks

@@ -88,7 +88,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     """(text, encoding) of a file's bytes; InputError with the reason when they are not text."""
     codec = next((c for bom, c in _BOMS if data.startswith(bom)), None)
     if codec is None and b"\x00" in data:
-        raise InputError(f"{name}: looks like a binary file, not text (only .txt, .md, .html, .jsonl are read)")
+        raise InputError(f"{name}: looks like a binary file, not text (only .txt, .md, .html, .jsonl, .pdf, .docx are read)")
     try:
         text, encoding = data.decode(codec or "utf-8"), codec or "utf-8"
     except UnicodeDecodeError as exc:
@@ -109,9 +109,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     return text, encoding
 
 
-def read_text(path: Path, max_bytes: int) -> tuple[str, str]:
-    """(text, encoding) of a file under the size limit; InputError with the reason otherwise."""
-    name = display_name(path.name)
+def check_size(path: Path, max_bytes: int, name: str) -> None:
+    """InputError when the file is empty or over the size limit (read before any byte of it)."""
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{name}: file is empty; nothing to ingest")
@@ -120,4 +119,10 @@ def read_text(path: Path, max_bytes: int) -> tuple[str, str]:
             f"{name}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
             "(split it, or raise RAG_STORE__MAX_FILE_MB)"
         )
+
+
+def read_text(path: Path, max_bytes: int) -> tuple[str, str]:
+    """(text, encoding) of a file under the size limit; InputError with the reason otherwise."""
+    name = display_name(path.name)
+    check_size(path, max_bytes, name)
     return decode(path.read_bytes(), name)

@@ -5,6 +5,8 @@
 - A file in a sub-folder has that path in its id: ``site/2023/kim/index.html`` ingested as
   ``site/`` is ``2023/kim/index``.
 - A JSONL record is its ``id`` field (a string or an integer), else ``<file stem>-<line>``.
+- A link is its host and path: ``https://www.lemonde.fr/monde/kim.html?p=2#top`` is
+  ``www.lemonde.fr/monde/kim%3Fp%3D2`` (``.html`` dropped, the query kept, the fragment dropped).
 - Letters and digits of every script are kept, and ``_ - .``; any other character becomes
   ``%XX`` (its UTF-8 bytes), so ``a b`` is ``a%20b`` and never meets ``a_b``. Names are NFC
   normalised first (macOS writes decomposed accents). An id over 120 characters is cut and ends
@@ -19,6 +21,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MAX_LENGTH = 120
 _KEPT_MARKS = ("_", "-", ".")
@@ -47,6 +50,17 @@ def file_article_id(path: Path, root: Path | None) -> str:
     return bounded("/".join(escape(p) for p in [*parts, path.stem]))
 
 
+def url_article_id(url: str) -> str:
+    """The id of a link: its host and path, readable and stable (see the module notes)."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and segments[-1].lower().endswith((".html", ".htm")):
+        segments[-1] = segments[-1].rsplit(".", 1)[0]
+    if parts.query:
+        segments = [*(segments or [""])[:-1], (segments[-1] if segments else "") + "?" + parts.query]
+    return bounded("/".join(escape(s) for s in [parts.netloc.lower(), *segments] if s))
+
+
 def jsonl_article_id(raw, fallback: str) -> str:
     """The id of a JSONL record from its ``id`` field (already checked to be a string or an int)."""
     text = str(raw).strip() if raw is not None else ""
@@ -66,7 +80,9 @@ def side_by_side(article_id: str, source: str, taken) -> str:
 
 
 def source_of(source_path: str) -> str:
-    """The identity of an article's source: its file's resolved path."""
+    """The identity of an article's source: its file's resolved path, or its URL as given."""
+    if source_path.startswith(("http://", "https://")):
+        return source_path
     return str(Path(source_path).resolve())
 
 

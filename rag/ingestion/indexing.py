@@ -116,7 +116,8 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
     from tqdm import tqdm
 
     with tqdm(desc="ingesting", unit=" articles", disable=not progress or None) as bar:
-        for item in iter_articles(paths, max_bytes=int(settings.store.max_file_mb * 1e6), notes=report.note):
+        for item in iter_articles(paths, max_bytes=int(settings.store.max_file_mb * 1e6), notes=report.note,
+                                   timeout=settings.store.fetch_timeout_s):
             bar.update(1)
             if isinstance(item, Skipped):
                 report.skip(item.path, item.reason)

@@ -28,8 +28,8 @@ from rag.types import Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # of the saved file; another value is ignored (rebuilt)
-_CHUNK_FIELDS = ("id", "article_id", "n", "text", "start", "end", "title", "date", "url", "article_hash")
+FORMAT = 2  # of the saved file (2: chunks carry their PDF page); another value is ignored (rebuilt)
+_CHUNK_FIELDS = ("id", "article_id", "n", "text", "start", "end", "title", "date", "url", "article_hash", "page")
 
 def keyword_tokens(text: str, stemmer=None) -> list[str]:
     kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]

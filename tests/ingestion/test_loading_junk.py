@@ -79,10 +79,11 @@ def test_a_few_random_bytes_are_not_an_article(tmp_path, data):
 
 
 def test_huge_nested_html_is_refused_without_parsing_it(tmp_path, monkeypatch):
-    import bs4
+    import trafilatura
 
     parsed = []
-    monkeypatch.setattr(bs4, "BeautifulSoup", lambda *a, **k: parsed.append(1))
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *a, **k: parsed.append(1))
+    monkeypatch.setattr(trafilatura, "html2txt", lambda *a, **k: parsed.append(1))
     path = tmp_path / "nested.html"
     path.write_text("<div>" * 300_000 + "texte" + "</div>" * 300_000, encoding="utf-8")
     (bad,) = load([path])

@@ -118,3 +118,15 @@ def test_version_and_remove_json(env, capsys):
     assert main(["remove", "003_288ad541ca2388a6", "--json"]) == 0
     (out,) = lines(capsys)
     assert out["removed"] == "003_288ad541ca2388a6" and out["chunks"] > 0
+
+
+def test_a_cited_pdf_passage_says_its_page(env, tmp_path, monkeypatch, capsys):
+    from test_loading_documents import write_pdf
+
+    write_pdf(tmp_path / "rapport.pdf", [[], ["Kim a offert une carabine a Poutine lors du sommet de Vostotchny."]])
+    assert main(["ingest", str(tmp_path / "rapport.pdf"), "-q"]) == 0
+    monkeypatch.setenv("RAG_LLM__FAKE_SCRIPT", json.dumps(["Kim a offert une carabine a Poutine [1]."]))
+    assert main(["ask", "Quel cadeau Kim a-t-il offert a Poutine ?"]) == 0
+    assert "[1] rapport — " in (out := capsys.readouterr().out) and "(no date, p. 2)" in out
+    assert main(["search", "carabine", "--json"]) == 0
+    assert [p["page"] for p in lines(capsys)[0]["passages"]] == [2]

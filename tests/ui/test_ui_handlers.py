@@ -191,10 +191,10 @@ def test_upload_refuses_unsafe_names(tmp_path, name):
 
 
 def test_upload_refuses_bad_type_and_oversize(tmp_path):
-    pdf = tmp_path / "doc.pdf"
-    pdf.write_bytes(b"%PDF")
-    with pytest.raises(InputError, match="unsupported type .pdf"):
-        handlers.stage_upload(pdf, tmp_path / "uploads", 10)
+    old_word = tmp_path / "doc.doc"
+    old_word.write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="unsupported type .doc"):
+        handlers.stage_upload(old_word, tmp_path / "uploads", 10)
     big = tmp_path / "big.txt"
     big.write_text("x" * 2000, encoding="utf-8")
     with pytest.raises(InputError, match="upload limit"):
@@ -205,12 +205,12 @@ def test_upload_copies_into_uploads_and_ingests(make_services, tmp_path):
     services = make_services()
     good = tmp_path / "mon article.txt"
     good.write_text("Un sommet a eu lieu à Vladivostok. Les dirigeants ont parlé longuement.", encoding="utf-8")
-    bad = tmp_path / "notes.pdf"
+    bad = tmp_path / "notes.doc"
     bad.write_bytes(b"%PDF")
     with pytest.warns(UserWarning, match="unsupported type"):  # gr.Warning outside a request
         status, rows, choices, cleared = handlers.upload_articles(services, [str(good), str(bad)], no_progress)
     assert (services.settings.data_dir / "uploads" / "mon_article.txt").is_file()
-    assert "Ingested 1 file" in status and "unsupported type .pdf" in status and cleared is None
+    assert "Ingested 1 file" in status and "unsupported type .doc" in status and cleared is None
     assert [r[0] for r in rows] == ["mon_article"] and choices["choices"] == ["mon_article"]
     message, rows, _ = handlers.remove_article(services, "mon_article")
     assert "Removed mon_article" in message and rows == []
@@ -282,3 +282,41 @@ def test_a_question_sent_while_an_answer_streams_is_queued_shown_and_answered_in
 def test_an_empty_send_queues_nothing():
     box, pending, shown = handlers.enqueue("   ", ["Qui ?"])
     assert pending == ["Qui ?"]
+
+
+# -- PDF pages and links ------------------------------------------------------------------
+
+def test_a_pdf_passage_shows_its_page_on_the_card_and_in_the_export():
+    chunk = Chunk(id="rapport:3", article_id="rapport", n=3, text="Kim a offert une carabine.", start=0, end=26, page=3)
+    card = render.source_card(1, 1, Passage(chunk=chunk, score=0.5), [])
+    assert "p. 3 · passage" in card
+    assert "p. " not in render.source_card(1, 1, passage("Texte sans page."), [])
+    found = Answer(question="Q", text="Une carabine [1].", citations=[Citation(1, Passage(chunk=chunk, score=0.5))],
+                   passages=[Passage(chunk=chunk, score=0.5)], abstained=False, language="fr")
+    assert "article `rapport`, p. 3, passage `rapport:3`" in render.export_markdown([found])
+    assert found.to_dict()["citations"][0]["page"] == 3 and found.to_dict()["passages"][0]["page"] == 3
+
+
+def test_the_url_box_fetches_and_ingests_links(make_services, tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "kim.html").write_text("<html><head><title>Kim</title></head><body><article><h1>Kim à Vostotchny</h1>"
+                                   "<p>Kim Jong Un a rencontré Vladimir Poutine au cosmodrome.</p></article></body></html>",
+                                   encoding="utf-8")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        services = make_services()
+        status, rows, _, cleared = handlers.add_links(services, f"{base}/kim.html  ftp://x {base}/none.html", no_progress)
+    finally:
+        httpd.shutdown()
+    assert "Ingested 2 link(s)" in status and "added 1" in status and "404" in status and "not an http(s)" in status
+    assert [r[0] for r in rows] == [f"127.0.0.1%3A{httpd.server_address[1]}/kim"] and cleared == ""
+    empty, *_ = handlers.add_links(services, "  ", no_progress)
+    assert "Type a link first" in empty

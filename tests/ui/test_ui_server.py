@@ -144,6 +144,20 @@ def uploaded(url: str, path) -> list[dict]:
     return [{"path": server_path, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}]
 
 
+def served_link(tmp_path) -> str:
+    """A link to a page on a local HTTP server (in a daemon thread, for the rest of the test run)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "evil.html").write_text("<html><body><p>Texte injecté par un lien.</p></body></html>", encoding="utf-8")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SimpleHTTPRequestHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/evil.html"
+
+
 def exposed_app(tmp_path, monkeypatch):
     """The Blocks that `rag serve --host 0.0.0.0` (no password) would launch, launched here on localhost."""
     import gradio as gr
@@ -172,6 +186,7 @@ def test_exposed_server_without_password_is_read_only(tmp_path, monkeypatch, cap
         upload = tmp_path / "evil.txt"
         upload.write_text("Texte injecté par un inconnu.", encoding="utf-8")
         call_every_handler(url, demo, uploaded(url, upload))
+        call_every_handler(url, demo, served_link(tmp_path))  # no URL box either: nothing fetches a link
         out = Client(url, verbose=False).predict(QUESTION, api_name="/ask")  # reading still works
         assert out["citations"]
     finally:

@@ -134,7 +134,8 @@ def _print_sources(answer) -> None:
     for warning in answer.warnings:
         print(f"  warning: {warning}")
     for c in answer.citations:
-        print(f"  [{c.n}] {c.passage.chunk.article_id} — {c.passage.chunk.title[:80]} ({c.passage.chunk.date or 'no date'})")
+        page = f", p. {c.passage.chunk.page}" if c.passage.chunk.page else ""
+        print(f"  [{c.n}] {c.passage.chunk.article_id} — {c.passage.chunk.title[:80]} ({c.passage.chunk.date or 'no date'}{page})")
     t = answer.timings
     print(f"  first token {t.get('first_token_s')}s, total {t.get('total_s')}s")
 
@@ -227,8 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add or update articles (.txt .md .html .jsonl files or folders)")
-    p.add_argument("paths", nargs="+", help="files or folders (read recursively)")
+    p = sub.add_parser("ingest", help="add or update articles (.txt .md .html .jsonl .pdf .docx files, folders, or http(s) links)")
+    p.add_argument("paths", nargs="+", help="files, folders (read recursively) or http(s):// links")
     p.add_argument("--rebuild", action="store_true", help="drop this embedder's collection first and rebuild it")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
