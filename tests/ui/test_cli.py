@@ -35,14 +35,19 @@ def test_ask_json_contract(env, capsys):
         assert {"n", "source", "title", "date", "text", "score"} <= set(c)
 
 
-def test_ask_says_when_it_asks_the_model_a_second_time(env, monkeypatch, capsys):
-    monkeypatch.setenv("RAG_LLM__FAKE_SCRIPT", json.dumps(["Poutine a offert un cadeau à Kim [1].",
-                                                           "Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]."]))
-    monkeypatch.setenv("RAG_ANSWER__SECOND_TRY", '["restated"]')
+def test_ask_marks_the_sentences_not_found_in_the_passages(env, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_LLM__FAKE_SCRIPT", json.dumps(["Poutine a offert à Kim un gant provenant d'une combinaison spatiale [1]. "
+                                                           "Il lui a aussi offert une montre en or de 1950 [1]."]))
     assert main(["ask", "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale"]) == 0
     out = capsys.readouterr().out
-    assert out.index("un cadeau à Kim") < out.index("asking the model again") < out.index("un gant")
-    assert "second answer: the first was not kept" in out
+    assert "⚠[Il lui a aussi offert une montre en or de 1950.]" in out  # not a terminal: marked in plain text
+    assert "unverified" in out and "not found in the passages: Il lui a aussi offert une montre" in out
+
+
+def test_a_retired_setting_is_refused_with_its_name(env, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_ANSWER__SECOND_TRY", '["restated"]')
+    assert main(["ask", "Où est Vostotchny ?"]) == 5
+    assert "answer.second_try" in capsys.readouterr().err
 
 
 def test_questions_file_prints_one_object_per_line(env, tmp_path, capsys):
