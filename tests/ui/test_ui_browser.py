@@ -19,9 +19,8 @@ QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 
 
-@pytest.fixture
-def server(tmp_path):
-    settings = fake_settings(tmp_path)
+def launch(tmp_path, script=None):
+    settings = fake_settings(tmp_path, script)
     services = build_services(settings)
     ingest(services, [SEEDS], progress=False)
     demo = build_app(services)
@@ -30,6 +29,19 @@ def server(tmp_path):
         port = s.getsockname()[1]
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
                             quiet=True, **launch_options(settings))
+    return demo, url
+
+
+@pytest.fixture
+def server(tmp_path):
+    demo, url = launch(tmp_path)
+    yield url
+    demo.close()
+
+
+@pytest.fixture
+def unverified_server(tmp_path):
+    demo, url = launch(tmp_path, ["Ils se sont retrouvés au cosmodrome de Vostotchny [1]. La rencontre a duré 12 heures [1]."])
     yield url
     demo.close()
 
@@ -71,3 +83,16 @@ def test_question_answer_citation_click(page, server, tmp_path):
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
     assert shot.stat().st_size > 10_000
+
+
+def test_a_sentence_not_found_is_shown_apart_under_the_unverified_badge(page, unverified_server, tmp_path):
+    page.goto(unverified_server)
+    box = page.locator("#question textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    marked = page.locator("#chat .not-found", has_text="12 heures")
+    marked.wait_for(state="visible")
+    assert "not found in the passages" in marked.inner_text()
+    assert page.locator("#chat .badge-unverified").first.is_visible()
+    assert "Vostotchny" in page.locator("#chat .answer").last.inner_text()  # every sentence the model wrote is shown
+    page.screenshot(path=str(tmp_path / "chat-unverified.png"), full_page=True)
