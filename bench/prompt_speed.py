@@ -1,4 +1,4 @@
-"""What the cached system prompt costs: first token and total of the default prompt against today's, in one run.
+"""What attending to the cached system prompt costs: first token and total of llama.cpp options against the default, in one run.
 
 llama.cpp keeps the fixed system prompt evaluated from one question to the next, so it is not read
 again; but every new token (the passages, the question, the answer) still attends to it. This
@@ -7,15 +7,14 @@ question asked after the previous one (its prompt and answer still cached), the 
 on each question (in the opposite order on the second pass), so that a machine that slows down
 mid-run slows them all. Variants:
 
-- ``v1``: today's configuration (``answer.prompt = "v1"``, the short rules-only system prompt);
-- ``v2``: the default (rules and worked examples of every kind of question);
-- ``v2 + flash attention`` and ``v2 + f32 KV cache``: llama.cpp options that could make attending to a
-  long cached prefix cheaper on a CPU;
+- ``default``: the system prompt (rules and worked examples of every kind of question) as ``rag`` runs it;
+- ``flash attention`` and ``f32 KV cache``: llama.cpp options that could make attending to a long cached
+  prefix cheaper on a CPU;
 - ``--system FILE``: a candidate system prompt (its speed only: answers need ``rag eval``).
 
 The user messages are the project's own (``bench.llm_speed.seed_prompts``: seed questions, hashing
-embedder, hybrid retrieval, k=4). Ratios are against ``v1`` question by question; ``same text``
-counts the answers identical to the v2 answer (greedy decoding: any difference is numerical).
+embedder, hybrid retrieval, k=4). Ratios are against ``default`` question by question; ``same text``
+counts the answers identical to the default's (greedy decoding: any difference is numerical).
 
 Usage: python -m bench.prompt_speed [--prompts 8] [--max-tokens 64] [--system FILE] [--quick]
 """
@@ -68,17 +67,17 @@ def run(prompts: list[list[dict]], chosen: dict[str, tuple[str, dict]], max_toke
 
 
 def summarize(runs: dict[str, list[dict]]) -> list[dict]:
-    today, default = runs["v1"], runs["v2"]
+    default = runs["default"]
     rows = []
     for name, rs in runs.items():
         rows.append({
             "variant": name,
             "prompt_tokens": round(statistics.mean(r["prompt_tokens"] for r in rs)),
             "ttft_p50_s": round(statistics.median(r["ttft_s"] for r in rs), 2),
-            "ttft_minus_v1_p50_s": round(statistics.median(r["ttft_s"] - t["ttft_s"] for r, t in zip(rs, today)), 3),
-            "total_vs_v1_p50": round(statistics.median(r["total_s"] / t["total_s"] for r, t in zip(rs, today)), 3),
+            "ttft_minus_default_p50_s": round(statistics.median(r["ttft_s"] - t["ttft_s"] for r, t in zip(rs, default)), 3),
+            "total_vs_default_p50": round(statistics.median(r["total_s"] / t["total_s"] for r, t in zip(rs, default)), 3),
             "gen_tok_s": round(statistics.median(r["gen_tok_s"] for r in rs if r["gen_tok_s"]), 1),
-            "same_text_as_v2": f"{sum(r['text'] == d['text'] for r, d in zip(rs, default))}/{len(rs)}",
+            "same_text_as_default": f"{sum(r['text'] == d['text'] for r, d in zip(rs, default))}/{len(rs)}",
         })
     return rows
 
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--passes", type=int, default=2, help="each pass asks every question once (alternating the variants' order)")
-    parser.add_argument("--system", type=Path, help="a candidate system prompt (text file) to time beside v1 and v2")
+    parser.add_argument("--system", type=Path, help="a candidate system prompt (text file) to time beside the default")
     parser.add_argument("--quick", action="store_true", help="2 questions, one pass, 8 tokens: checks that it runs")
     args = parser.parse_args(argv)
     quiet_logs()

@@ -60,7 +60,7 @@ class RetrievalSettings(Section):
     k: int = Field(4, description="Passages shown to the LLM.")
     candidates: int = Field(20, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
-    rerank: bool = Field(False, description="Second-stage rerank with nanoranker (docs/experiments: not better here).")
+    rerank: bool = Field(False, description="Second-stage rerank with nanoranker (measured in docs/how-it-works.md).")
     expand_min_cosine: float | None = Field(
         0.85, description="A question word the corpus never uses gets the corpus word nearest to it when their cosine "
         "reaches this ('summit' -> 'sommet'); None: no expansion.",

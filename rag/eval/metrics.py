@@ -1,4 +1,4 @@
-"""Evaluation metrics as pure functions. Each docstring is the definition the README quotes.
+"""Evaluation metrics as pure functions. Each docstring is the definition docs/evaluation.md quotes.
 
 Retrieval is judged at the article level: a retrieved passage is relevant when its article id
 is one of the question's gold sources (binary relevance). Only answerable questions are scored.

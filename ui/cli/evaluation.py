@@ -23,7 +23,7 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settings", action="append", default=[], metavar="TOML", dest="settings_files",
                    help="a settings file to evaluate as one more configuration (repeatable; used as is, not layered on --config)")
     p.add_argument("--preset", action="append", default=[],
-                   help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid, today and naive")
+                   help="a named configuration (repeatable): " + ", ".join(_preset_names()) + "; default: hybrid and naive")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                    help="change one setting in every configuration, e.g. --set answer.min_claim_coverage=0.5 (repeatable)")
     p.add_argument("--sweep", action="append", default=[], metavar="KEY=V1,V2,...",
