@@ -14,7 +14,7 @@ from conftest import ROOT
 if str(ROOT) not in sys.path:  # bench/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
-import pytest
+import pytest  # noqa: E402
 
 from bench import fault_injection, load_test  # noqa: E402
 

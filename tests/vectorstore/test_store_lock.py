@@ -17,11 +17,11 @@ from conftest import ROOT, SEEDS
 
 from ui.cli import main as cli
 
+pytestmark = pytest.mark.integration
+
 HOLDER = """
 import sys
 from rag import build_services, ensure_corpus, load_settings, search
-
-pytestmark = pytest.mark.integration
 services = build_services(load_settings())
 ensure_corpus(services, progress=False)
 print("ready", flush=True)
