@@ -32,6 +32,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from pydantic import PrivateAttr
 
+from rag.pipeline import answer, search
 from rag.types import Answer, Citation, Passage
 
 # Our storage bookkeeping, not article content: llama-index would paste it into prompts and embeddings.
@@ -70,8 +71,6 @@ class NewsRetriever(BaseRetriever):
         self._k = k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        from rag.pipeline import search
-
         return [passage_node(p) for p in search(self._services, query_bundle.query_str, k=self._k)]
 
 
@@ -85,8 +84,6 @@ class NewsQueryEngine(BaseQueryEngine):
         self._history = history
 
     def _query(self, query_bundle: QueryBundle) -> Response:
-        from rag.pipeline import answer
-
         return to_response(answer(self._services, query_bundle.query_str, self._history, k=self._k))
 
     async def _aquery(self, query_bundle: QueryBundle) -> Response:

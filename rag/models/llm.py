@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from rag.errors import ModelError
+from rag.models.files import resolve_gguf
 from rag.settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,6 @@ class LlamaCppLLM:
             from llama_cpp import Llama
         except ImportError:
             raise ModelError("llama-cpp-python is not installed; run: make setup (or pip install llama-cpp-python)") from None
-        from rag.models.files import resolve_gguf
-
         source = resolve_gguf(cfg.model, models_dir)
         common = engine_options(cfg)
         try:
