@@ -13,6 +13,8 @@ UNSURE_WARNING = "the model hesitated over what this answer adds to the question
 # Said with an answer whose sentences are all found, when the passage sentences that state them speak of little of the
 # question: true sentences about something else.
 OFF_QUESTION_WARNING = "the passages this answer cites speak of little of the question: check that it answers it"
+# Said with an open answer whose found sentences only restate the question.
+RESTATED_WARNING = "this answer only restates the question: the articles may not say what it asks"
 # Plain words for each reason to abstain: the user reads these, the evaluation counts the codes.
 REASONS = {
     AbstainCode.OFF_TOPIC: "no passage is close to the question",

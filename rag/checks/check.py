@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.ask.wording import NOT_FOUND_WARNING, OFF_QUESTION_WARNING, REASONS, UNSURE_WARNING
+from rag.ask.wording import NOT_FOUND_WARNING, OFF_QUESTION_WARNING, REASONS, RESTATED_WARNING, UNSURE_WARNING
 from rag.checks.claims import read_draft
 from rag.checks.confidence import confidence
 from rag.checks.facts import QuestionFacts, question_facts
@@ -109,6 +109,7 @@ def verdict(checked: Checked, polarity: yes_no.Polarity | None, facts: QuestionF
     if not claims or not all(c.supported for c in claims) or (polarity and polarity.value is not None and not polarity.supported):
         return Verdict.UNVERIFIED
     if "restated" not in off and facts.form == Form.OPEN and not any(c.adds for c in claims):
+        checked.warnings.append(RESTATED_WARNING)
         return Verdict.UNVERIFIED  # restating the question answers nothing
     if "off_question" not in off and facts.form == Form.OPEN and not facts.crosses \
             and question_coverage(claims, facts) < cfg.min_question_coverage:

@@ -104,6 +104,7 @@ def test_an_open_answer_that_only_restates_the_question_is_unverified():
                    "Le fleuve frontalier près duquel le train a été vu est le fleuve frontalier [1].",
                    "Des journalistes ont vu lundi un train vert dans une gare, du côté nord-coréen d'un fleuve frontalier.")
     assert result.verdict == Verdict.UNVERIFIED and not result.abstained and "fleuve frontalier" in result.text
+    assert any("only restates the question" in w for w in result.warnings)
 
 
 def test_an_answer_the_model_hesitated_over_is_unverified():
