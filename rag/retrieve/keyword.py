@@ -122,14 +122,18 @@ class KeywordIndex:
 
     def allowed(self, filters: Filters) -> np.ndarray:
         """Which chunks ``filters`` lets through, as a mask (the chunks' articles and day ranges are read once per index)."""
-        if not hasattr(self, "_meta"):
-            ranges = np.array([day_range(c.date) for c in self.chunks], dtype=np.int64).reshape(-1, 2)
-            self._meta = (np.array([c.article_id for c in self.chunks], dtype=object), ranges)
-        article_ids, ranges = self._meta
-        mask = np.isin(article_ids, list(filters.articles)) if filters.articles else np.ones(len(self.chunks), dtype=bool)
+        if not hasattr(self, "_meta"):  # chunks of one article share their date: each distinct one is parsed once
+            ranges = {d: day_range(d) for d in {c.date for c in self.chunks}}
+            codes: dict[str, int] = {}
+            articles = np.fromiter((codes.setdefault(c.article_id, len(codes)) for c in self.chunks), np.int64, len(self.chunks))
+            days = np.array([ranges[c.date] for c in self.chunks], dtype=np.int64).reshape(-1, 2)
+            self._meta = (codes, articles, days)
+        codes, articles, days = self._meta
+        wanted = [codes[a] for a in filters.articles if a in codes]
+        mask = np.isin(articles, wanted) if filters.articles else np.ones(len(self.chunks), dtype=bool)
         if filters.since or filters.until:
             low, high = filters.days()
-            mask &= (ranges[:, 1] >= max(low, 1)) & (ranges[:, 0] <= high)
+            mask &= (days[:, 1] >= max(low, 1)) & (days[:, 0] <= high)
         return mask
 
     def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
