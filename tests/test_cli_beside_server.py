@@ -118,3 +118,25 @@ def test_a_server_beyond_localhost_refuses_writes_through_it(env, capsys):
         assert code == 4 and "read-only" in err
     finally:
         stop(proc)
+
+
+def test_a_password_protected_server_is_reached_with_the_commands_credentials(tmp_path, monkeypatch):
+    from conftest import fake_settings
+    from test_ui_server import start
+
+    from rag.errors import StoreError
+    from ui.cli.remote import connect
+
+    demo, url = start(fake_settings(tmp_path / "server"), auth=("alice", "s3cret"))
+    try:
+        settings = fake_settings(tmp_path)
+        settings.data_dir.mkdir(parents=True)
+        server_file.path(settings.data_dir).write_text(json.dumps({"pid": os.getppid(), "url": url}), encoding="utf-8")
+        with pytest.raises(StoreError, match="asks for a password"):
+            connect(settings)
+        monkeypatch.setenv("RAG_UI__AUTH_USER", "alice")
+        monkeypatch.setenv("RAG_UI__AUTH_PASSWORD", "s3cret")
+        remote = connect(fake_settings(tmp_path))
+        assert remote is not None and remote.info(False)["articles"] == 5
+    finally:
+        demo.close()

@@ -73,11 +73,13 @@ def connect(settings) -> Remote | None:
     if record is None:
         return None
     auth = (settings.ui.auth_user, settings.ui.auth_password) if settings.ui.auth_user else None
+    from gradio_client.exceptions import AuthenticationError
+
     try:
         return Remote(record, auth)
-    except Exception as exc:  # noqa: BLE001 - httpx, gradio_client and auth failures all mean: not usable
-        if "auth" in str(exc).lower() or "login" in str(exc).lower():
-            raise StoreError(f"the running server ({record['url']}) asks for a password: set RAG_UI__AUTH_USER and "
-                             "RAG_UI__AUTH_PASSWORD as it has them") from None
+    except AuthenticationError:
+        raise StoreError(f"the running server ({record['url']}, pid {record['pid']}) asks for a password: set "
+                         "RAG_UI__AUTH_USER and RAG_UI__AUTH_PASSWORD as it has them") from None
+    except Exception as exc:  # noqa: BLE001 - httpx and gradio_client failures all mean: not usable
         log.info("ignoring the server announced in %s: %s", server_file.path(settings.data_dir), exc)
         return None
