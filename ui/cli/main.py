@@ -13,12 +13,7 @@ import sys
 from pathlib import Path
 
 from rag.errors import InputError, RagError
-from rag.types import REPEATED
-
-
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+from ui.cli.output import print_answer, print_json, print_passages
 
 
 def _services(args):
@@ -84,7 +79,7 @@ def cmd_ingest(args) -> int:
         done = ingest(services, args.paths, rebuild=args.rebuild, progress=not (args.quiet or args.json))
         report, summary = done.to_dict(), done.summary()
     if args.json:
-        _print_json(report)
+        print_json(report)
     else:
         print(summary)
         for note in report["notes"]:
@@ -108,7 +103,7 @@ def cmd_remove(args) -> int:
     remote = _remote(args)
     done = remote.remove(args.article_id) if remote is not None else remove_article(_services(args), args.article_id)
     if args.json:
-        _print_json(done)
+        print_json(done)
     else:
         print(f"removed {done['removed']} ({done['chunks']} chunks)")
     return 0
@@ -121,59 +116,20 @@ def _filters(args):
     return Filters.parse(args.article, args.since, args.until)
 
 
-def _print_passages(result: dict, as_json: bool) -> None:
-    if as_json:
-        _print_json(result)
-        return
-    print(f"\n{result['question']}")
-    for p in result["passages"]:
-        print(f"  {p['rank']}. [{p['source']}] {p['score']:.4f}  {p['date'] or 'no date'}  {' '.join(p['text'].split())[:150]}")
-
-
 def cmd_search(args) -> int:
     from rag import ensure_corpus, search
 
     filters = _filters(args)
     if (remote := _remote(args)) is not None:
         for question, history in _questions(args):
-            _print_passages(remote.search(question, args.k, history, filters), args.json)
+            print_passages(remote.search(question, args.k, history, filters), args.json)
         return 0
     services = _services(args)
     ensure_corpus(services, progress=not args.json)
     for question, history in _questions(args):
         passages = search(services, question, k=args.k, history=history, filters=filters)
-        _print_passages({"question": question, "passages": [p.to_dict() for p in passages]}, args.json)
+        print_passages({"question": question, "passages": [p.to_dict() for p in passages]}, args.json)
     return 0
-
-
-def _print_sources(answer: dict) -> None:
-    """What the answer's JSON says besides its text, in lines (the same for an answer from a running server)."""
-    if answer["abstained"]:
-        print(f"\n(abstained: {answer['abstain_reason']})")
-    elif answer["form"] == "disagreement":
-        print("  (the sources differ: each is cited)")
-    elif answer["form"] == "each_article":
-        print("  (what each article says, quoted: compare them)")
-    parts = answer["question_parts"]
-    if len(parts) > 1:
-        print(f"  asked as {len(parts)} questions: {' | '.join(parts)}")
-    for claim in answer["claims"]:
-        if not claim["kept"] and claim["note"] != REPEATED:
-            print(f"  left out (not stated in the articles): {claim['text']} [{claim['note']}]")
-    for warning in answer["warnings"]:
-        print(f"  warning: {warning}")
-    for c in answer["citations"]:
-        print(f"  [{c['n']}] {c['source']} — {c['title'][:80]} ({c['date'] or 'no date'})")
-    t = answer["timings"]
-    print(f"  first token {t.get('first_token_s')}s, total {t.get('total_s')}s")
-
-
-def _print_answer(answer: dict, as_json: bool) -> None:
-    if as_json:
-        _print_json(answer)
-    else:
-        print(f"\n\n{answer['answer']}" if answer["answer"] != answer["model_text"] else "")
-        _print_sources(answer)
 
 
 def cmd_ask(args) -> int:
@@ -187,7 +143,7 @@ def cmd_ask(args) -> int:
             answer = remote.ask(question, args.k, history, filters)
             if not args.json:  # the server sends the answer whole: print its text as the stream would have
                 print(answer["model_text"], end="")
-            _print_answer(answer, args.json)
+            print_answer(answer, args.json)
         return 0
     services = _services(args)
     ensure_corpus(services, progress=not args.json)
@@ -202,7 +158,7 @@ def cmd_ask(args) -> int:
                 print("\n  (not supported by the passages: asking the model again)\n", flush=True)
             elif event.kind == "answer":
                 final = event.answer
-        _print_answer(final.to_dict(), args.json)
+        print_answer(final.to_dict(), args.json)
     return 0
 
 
@@ -212,7 +168,7 @@ def cmd_info(args) -> int:
     remote = _remote(args)
     info = remote.info(args.articles) if remote is not None else describe(_services(args), args.articles)
     if args.json:
-        _print_json(info)
+        print_json(info)
     else:
         for key, value in info.items():
             print(f"{key:>20}: {value}")
