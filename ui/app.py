@@ -93,7 +93,11 @@ def _chat_tab(services, demo: gr.Blocks, turns: gr.State) -> None:
             scope = _filter_controls()
             sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources", label="Sources")
     _wire_chat(services, turns, chatbot, question, [k, *scope], sources, model)
-    demo.load(lambda: gr.update(choices=handlers.article_choices(services)), None, scope[0], api_visibility="private")
+    def choices():
+        return gr.update(choices=handlers.article_choices(services))
+
+    demo.load(choices, None, scope[0], api_visibility="private")
+    scope[0].focus(choices, None, scope[0], api_visibility="private", concurrency_limit=None)  # articles added since
     clear.click(lambda: ([], render.EMPTY_SOURCES, [], gr.update(value=None, visible=False)), None,
                 [chatbot, sources, turns, export_file], api_visibility="private", concurrency_limit=None)
     export.click(lambda t: handlers.export_conversation(services, t), turns, export_file, api_visibility="private")
@@ -281,7 +285,7 @@ def _run_announced(demo: gr.Blocks, data_dir, host: str, port: int, writes: bool
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)  # `kill`: leave no file behind, as Ctrl-C does not
+    previous = signal.signal(signal.SIGTERM, stop)  # `kill` leaves no file behind either, as Ctrl-C does
     server_file.write(data_dir, host, port, writes)
     try:
         demo.block_thread()

@@ -8,12 +8,12 @@ from typing import Iterable
 
 import numpy as np
 
+from rag.errors import InputError
 from rag.models.embedding import Embedder
 from rag.retrieve.expansion import QueryExpander
 from rag.retrieve.keyword import KeywordIndex, KeywordSync
 from rag.settings import RetrievalSettings
 from rag.text import words
-from rag.errors import InputError
 from rag.types import Chunk, Filters, Passage
 
 log = logging.getLogger(__name__)
