@@ -10,7 +10,7 @@ import sys
 from conftest import fake_settings
 
 from ui import server_file
-from ui.cli.remote import connect
+from ui.cli.remote import connect, server_path
 
 
 def other_process_record(tmp_path, pid: int, **extra) -> None:
@@ -57,3 +57,10 @@ def test_the_cli_goes_direct_when_the_announced_server_does_not_answer(tmp_path)
     other_process_record(settings.data_dir, os.getppid())  # alive, but nothing listens on port 1
     assert connect(settings) is None
     assert connect(fake_settings(tmp_path, store={"url": "http://127.0.0.1:1"})) is None  # a Chroma server: always direct
+
+
+def test_paths_are_sent_absolute_and_links_as_they_are(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert server_path("corpus/a.txt") == str(tmp_path / "corpus" / "a.txt")
+    assert server_path("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    assert server_path("HTTP://example.org/") == "HTTP://example.org/"

@@ -39,7 +39,8 @@ def print_sources(answer: dict) -> None:
     for warning in answer["warnings"]:
         print(f"  warning: {warning}")
     for c in answer["citations"]:
-        print(f"  [{c['n']}] {c['source']} — {c['title'][:80]} ({c['date'] or 'no date'})")
+        page = f", p. {c['page']}" if c.get("page") else ""  # a PDF passage's page, where the JSON has one
+        print(f"  [{c['n']}] {c['source']} — {c['title'][:80]} ({c['date'] or 'no date'}{page})")
     t = answer["timings"]
     print(f"  first token {t.get('first_token_s')}s, total {t.get('total_s')}s")
 

@@ -52,11 +52,17 @@ class Remote:
         return self._call("/info", articles)
 
     def ingest(self, paths: list[str], rebuild: bool) -> dict:
-        # the server runs elsewhere in the file system's eyes: its working folder is not ours
-        return self._write("/ingest", [str(Path(p).resolve()) for p in paths], rebuild)
+        return self._write("/ingest", [server_path(p) for p in paths], rebuild)
 
     def remove(self, article_id: str) -> dict:
         return self._write("/remove", article_id)
+
+
+def server_path(path: str) -> str:
+    """A path as the server must read it: absolute (its working folder is not ours); a link stays as it is."""
+    if str(path).lower().startswith(("http://", "https://")):
+        return str(path)
+    return str(Path(path).expanduser().resolve())
 
 
 def _filter_args(filters) -> list:
