@@ -34,9 +34,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(data_dir: Path, host: str = "127.0.0.1", timeout_s: float = 120) -> subprocess.Popen:
+def start_serve(data_dir: Path, host: str = "127.0.0.1", timeout_s: float = 300) -> subprocess.Popen:
     """`rag serve` in its own process; returns once it has announced itself."""
-    env = {**os.environ, **FAKE, "RAG_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **FAKE, "RAG_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     log = open(data_dir.parent / f"serve-{host}.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--host", host, "--port", str(free_port())],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
