@@ -22,11 +22,14 @@ READ_ONLY = ("the running server ({where}) is read-only: it listens beyond this 
 
 class Remote:
     def __init__(self, record: dict, auth: tuple[str, str] | None):
+        import httpx
         from gradio_client import Client
 
         self.record = record
         self.where = f"`rag serve` at {record['url']}, pid {record['pid']}"
-        self.client = Client(record["url"], auth=auth, verbose=False, download_files=False)
+        # httpx's default 5 s is too short for a busy server on a loaded laptop; a dead port still fails at once
+        wait = httpx.Timeout(120.0, connect=10.0)
+        self.client = Client(record["url"], auth=auth, verbose=False, download_files=False, httpx_kwargs={"timeout": wait})
 
     def _call(self, api_name: str, *args):
         from gradio_client.exceptions import AppError
