@@ -13,9 +13,9 @@ from rag.ingestion.indexing import IngestReport, ingest, remove
 from rag.pipeline import Event, answer, ensure_corpus, search, stream_answer
 from rag.services import Services, build_services
 from rag.settings import Settings, load_settings
-from rag.types import Answer, Article, Chunk, Citation, Passage
+from rag.types import Answer, Article, Chunk, Citation, Filters, Passage
 
 __all__ = [
-    "Answer", "Article", "Chunk", "Citation", "Event", "IngestReport", "Passage", "RagError", "Services", "Settings",
+    "Answer", "Article", "Chunk", "Citation", "Event", "Filters", "IngestReport", "Passage", "RagError", "Services", "Settings",
     "answer", "build_services", "ensure_corpus", "ingest", "load_settings", "remove", "search", "stream_answer",
 ]

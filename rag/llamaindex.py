@@ -36,7 +36,7 @@ from rag.pipeline import answer, search
 from rag.types import Answer, Citation, Passage
 
 # Our storage bookkeeping, not article content: llama-index would paste it into prompts and embeddings.
-BOOKKEEPING = ["n", "start", "end", "url", "article_hash", "n_chunks"]
+BOOKKEEPING = ["n", "start", "end", "url", "article_hash", "n_chunks", "date_start", "date_end"]
 
 
 def passage_node(passage: Passage, extra: dict | None = None) -> NodeWithScore:
@@ -63,15 +63,17 @@ def to_response(answer: Answer) -> Response:
 
 
 class NewsRetriever(BaseRetriever):
-    """The project's hybrid retrieval as a llama-index retriever (``k`` passages, default: settings retrieval.k)."""
+    """The project's hybrid retrieval as a llama-index retriever (``k`` passages, default: settings retrieval.k), within
+    ``filters`` (rag.types.Filters: some articles, a date range) when given."""
 
-    def __init__(self, services, k: int | None = None, **kwargs):
+    def __init__(self, services, k: int | None = None, filters=None, **kwargs):
         super().__init__(**kwargs)
         self._services = services
         self._k = k
+        self._filters = filters
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [passage_node(p) for p in search(self._services, query_bundle.query_str, k=self._k)]
+        return [passage_node(p) for p in search(self._services, query_bundle.query_str, k=self._k, filters=self._filters)]
 
 
 class NewsQueryEngine(BaseQueryEngine):

@@ -18,7 +18,7 @@ from rag.checks.check import abstain, check_answer
 from rag.errors import InputError
 from rag.ingestion.indexing import ingest
 from rag.text import detect_language, says_dont_know
-from rag.types import AbstainCode, Answer, Passage
+from rag.types import AbstainCode, Answer, Filters, Passage
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +121,14 @@ def _generate(services, answer: Answer, question: str, history: list[dict] | Non
     return "".join(pieces).strip(), first_at
 
 
-def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Iterator[Event]:
+def stream_answer(services, question: str, history: list[dict] | None = None, k: int | None = None,
+                  filters: Filters | None = None) -> Iterator[Event]:
     started = time.perf_counter()
     question, warnings = fit_question(question, services.settings.answer.max_question_chars)
     language = detect_language(question)
     cfg = services.settings.answer
     query = services.retriever.expanded(retrieval_query(question, history, cfg.followup_answer))
-    passages = services.retriever.retrieve(query, k=k, expand=False)
+    passages = services.retriever.retrieve(query, k=k, expand=False, filters=filters)
     retrieve_s = time.perf_counter() - started
     yield Event("passages", passages=passages)
 
@@ -163,14 +164,17 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     yield Event("answer", answer=answer)
 
 
-def answer(services, question: str, history: list[dict] | None = None, k: int | None = None) -> Answer:
+def answer(services, question: str, history: list[dict] | None = None, k: int | None = None,
+           filters: Filters | None = None) -> Answer:
     final = None
-    for event in stream_answer(services, question, history, k):
+    for event in stream_answer(services, question, history, k, filters=filters):
         if event.kind == "answer":
             final = event.answer
     return final
 
 
-def search(services, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
-    """The passages an answer to ``question`` (a follow-up of ``history``) would be given."""
-    return services.retriever.retrieve(retrieval_query(question, history, services.settings.answer.followup_answer), k=k)
+def search(services, question: str, k: int | None = None, history: list[dict] | None = None,
+           filters: Filters | None = None) -> list[Passage]:
+    """The passages an answer to ``question`` (a follow-up of ``history``) would be given, within ``filters``."""
+    query = retrieval_query(question, history, services.settings.answer.followup_answer)
+    return services.retriever.retrieve(query, k=k, filters=filters)

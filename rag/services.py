@@ -75,3 +75,25 @@ class Services:
 
 def build_services(settings: Settings) -> Services:
     return Services(settings)
+
+
+def describe(services, with_articles: bool = False) -> dict:
+    """What `rag info` shows: the store, the models and the settings in use."""
+    s, store = services.settings, services.store
+    llm = s.llm.model if s.llm.backend == "llama-cpp" else s.llm.base_url if s.llm.backend == "openai-like" else "scripted"
+    info = {
+        "data_dir": str(s.data_dir),
+        "store": s.store.url or str(s.store_path),
+        "collection": store.name,
+        "articles": len(store.articles()),
+        "chunks": store.count(),
+        "embedder": services.embedder.name,
+        "embedder_signature": services.embedder.signature,
+        "chunking": store.chunk_signature,
+        "llm": f"{s.llm.backend}: {llm}",
+        "retrieval": s.retrieval.model_dump(),
+        "answer": s.answer.model_dump(),
+    }
+    if with_articles:
+        info["article_list"] = store.articles()
+    return info

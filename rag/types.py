@@ -29,6 +29,9 @@ class Form(StrEnum):
     YES_NO = "yesno"
     CHOICE = "choice"  # a yes/no question offering alternatives: "en train ou en avion ?"
 
+from rag.dates import day_range, parse_date
+from rag.errors import InputError
+
 
 @dataclass(frozen=True)
 class Article:
@@ -58,6 +61,7 @@ class Chunk:
     page: int | None = None  # the PDF page the chunk starts on
 
     def metadata(self) -> dict:
+        start, end = day_range(self.date)
         page = {} if self.page is None else {"page": self.page}  # Chroma stores no None
         return page | {
             "article_id": self.article_id,
@@ -66,6 +70,8 @@ class Chunk:
             "end": self.end,
             "title": self.title,
             "date": self.date,
+            "date_start": start,  # the days the date covers, YYYYMMDD (0: no date): what date filters compare
+            "date_end": end,
             "url": self.url,
             "article_hash": self.article_hash,
         }
@@ -85,6 +91,58 @@ class Chunk:
             article_hash=str(meta.get("article_hash", "")),
             page=int(meta["page"]) if meta.get("page") is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What retrieval may return: passages of these articles only, of articles dated within [since, until].
+
+    Dates are ISO days; a date filter leaves out undated articles (see ``rag.dates``). Build it from user text with
+    :meth:`parse`, which refuses a bad value with one line.
+    """
+
+    articles: tuple[str, ...] = ()
+    since: str = ""  # 'YYYY-MM-DD'
+    until: str = ""
+
+    @classmethod
+    def parse(cls, articles=None, since: str | None = "", until: str | None = "") -> "Filters | None":
+        """From CLI or API values ('2023-09' means from its first day / to its last); None when nothing is asked."""
+        ids = tuple(dict.fromkeys(a.strip() for a in (articles or []) if a and a.strip()))
+        low, high = _bound(since, "since", 0), _bound(until, "until", 1)
+        if low and high and low > high:
+            raise InputError(f"--since {since} is after --until {until}: give the earlier date as --since")
+        return cls(ids, low, high) if ids or low or high else None
+
+    def days(self) -> tuple[int, int]:
+        low = int(self.since.replace("-", "")) if self.since else 0
+        high = int(self.until.replace("-", "")) if self.until else 99991231
+        return low, high
+
+    def where(self) -> dict | None:
+        """The same filter as a Chroma ``where`` clause."""
+        clauses: list[dict] = []
+        if self.articles:
+            clauses.append({"article_id": {"$in": list(self.articles)}})
+        if self.since or self.until:
+            low, high = self.days()
+            clauses += [{"date_end": {"$gte": max(low, 1)}}, {"date_start": {"$lte": high}}]
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else None
+
+    def to_dict(self) -> dict:
+        return {"articles": list(self.articles), "since": self.since, "until": self.until}
+
+
+def _bound(text: str | None, name: str, end: int) -> str:
+    """An ISO day from user text: a month or a year stands for its first (since) or last (until) day."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    parsed = parse_date(text)
+    if parsed is None:
+        raise InputError(f"--{name} {text[:40]!r} is not a date: write YYYY-MM-DD (or YYYY-MM, YYYY)")
+    day = day_range(parsed)[end]
+    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
 
 
 def join_chunks(chunks: list[Chunk]) -> str:

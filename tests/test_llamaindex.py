@@ -24,6 +24,14 @@ def test_retriever_returns_scored_nodes_with_article_metadata(seeded):
     assert {"article_id", "title", "date", "also_in"} <= set(first.node.metadata)
     assert first.node.metadata["article_id"] == "004_e36b65c31de3faa9" and "gant" in first.node.get_content()
     assert "article_hash" not in first.node.get_content(metadata_mode="llm")  # bookkeeping stays out of prompts
+    assert "date_start" not in first.node.get_content(metadata_mode="llm")
+
+
+def test_retriever_takes_filters(seeded):
+    from rag import Filters
+
+    nodes = NewsRetriever(seeded, k=3, filters=Filters.parse(["002_7b9975ba05c54ee4"])).retrieve(GIFT)
+    assert len(nodes) == 3 and {n.node.metadata["article_id"] for n in nodes} == {"002_7b9975ba05c54ee4"}
 
 
 def test_query_engine_response_carries_the_checked_citations(make_services):

@@ -125,3 +125,25 @@ def test_real_two_part_question_asked_as_two_gets_both_parts(real):
                             "Dans quelle ville Kim Jong Un et Sergueï Choïgu ont-ils visité une exposition d'armes ?"]
     assert not result.abstained, result.abstain_reason
     assert "juillet" in fold(result.text) and "pyongyang" in fold(result.text), result.text
+
+
+def test_real_embedder_date_filter_narrows_retrieval(tmp_path):
+    """Issue 27: with the real embedder, a date filter keeps k passages, all from articles in the range."""
+    import json
+
+    from rag import Filters
+
+    later = [{"id": "pyongyang-2024", "date": "2024-06-19", "title": "Poutine à Pyongyang",
+              "text": "Vladimir Poutine est arrivé à Pyongyang où Kim Jong Un l'a accueilli à l'aéroport. Les deux dirigeants "
+                      "ont signé un accord de partenariat stratégique.\n\nPoutine et Kim Jong Un se sont rencontrés au palais "
+                      "Kumsusan, puis ont roulé dans une limousine russe offerte à Kim."}]
+    (tmp_path / "later.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in later), encoding="utf-8")
+    services = build_services(load_settings(data_dir=tmp_path / "data", models_dir=load_settings().models_dir))
+    ingest(services, [SEEDS, tmp_path / "later.jsonl"], progress=False)
+    question = "Où Kim Jong Un a-t-il rencontré Poutine ?"
+    unfiltered = {p.chunk.article_id for p in search(services, question, k=4)}
+    in_2024 = search(services, question, k=4, filters=Filters.parse(since="2024-01-01"))
+    in_2023 = search(services, question, k=4, filters=Filters.parse(until="2023-12-31"))
+    assert len(unfiltered) > 1 and {p.chunk.article_id for p in in_2024} == {"pyongyang-2024"}
+    assert len(in_2023) == 4 and "pyongyang-2024" not in {p.chunk.article_id for p in in_2023}
+    assert "001_637cde7ca846b1b3" not in {p.chunk.article_id for p in in_2023}  # undated: a date filter leaves it out

@@ -14,7 +14,7 @@ import gradio as gr
 from rag import build_services, ensure_corpus, load_settings
 from rag.errors import RagError, SettingsError
 from rag.pipeline import warm_up
-from ui import handlers, render
+from ui import handlers, render, server_file
 
 CSS = """
 #chat .cite-group { font-size: 0.75em; line-height: 0; }
@@ -81,7 +81,7 @@ def launch_options(settings) -> dict:
     )
 
 
-def _chat_tab(services, turns: gr.State) -> None:
+def _chat_tab(services, demo: gr.Blocks, turns: gr.State) -> None:
     settings = services.settings
     with gr.Row():
         with gr.Column(scale=3):
@@ -97,19 +97,38 @@ def _chat_tab(services, turns: gr.State) -> None:
         with gr.Column(scale=2):
             model = gr.Markdown(handlers.model_markdown(services), elem_id="model-info")
             k = gr.Slider(1, 10, value=settings.retrieval.k, step=1, label="Passages shown to the model (k)")
+            scope = _filter_controls()
             sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources", label="Sources")
-    _wire_chat(services, turns, chatbot, question, k, sources, model, queued)
+    _wire_chat(services, turns, chatbot, question, [k, *scope], sources, model, queued)
+
+    def choices():
+        return gr.update(choices=handlers.article_choices(services))
+
+    demo.load(choices, None, scope[0], api_visibility="private")
+    scope[0].focus(choices, None, scope[0], api_visibility="private", concurrency_limit=None)  # articles added since
     clear.click(lambda: ([], render.EMPTY_SOURCES, [], gr.update(value=None, visible=False)), None,
                 [chatbot, sources, turns, export_file], api_visibility="private", concurrency_limit=None)
     export.click(lambda t: handlers.export_conversation(services, t), turns, export_file, api_visibility="private")
 
 
-def _wire_chat(services, turns, chatbot, question, k, sources, model, queued) -> None:
-    def chat(message: str, session: list, passages: float):
-        yield from handlers.respond(services, message, session, passages)
+def _filter_controls() -> list:
+    """Ask within some articles or dates: what retrieval may return (rag.types.Filters)."""
+    with gr.Accordion("Only some articles or dates", open=False, elem_id="filters"):
+        articles = gr.Dropdown(label="Only these articles", choices=[], multiselect=True, elem_id="filter-articles")
+        with gr.Row():
+            since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", elem_id="filter-since")
+            until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="filter-until")
+    return [articles, since, until]
 
-    def chat_next(waiting: list, session: list, passages: float):
-        yield from handlers.respond_next(services, waiting, session, passages)
+
+def _wire_chat(services, turns, chatbot, question, options, sources, model, queued) -> None:
+    def chat(message: str, session: list, passages: float, articles: list | None = None, since: str | None = None,
+             until: str | None = None):
+        yield from handlers.respond(services, message, session, passages, handlers.Scope(articles, since, until))
+
+    def chat_next(waiting: list, session: list, passages: float, articles: list | None = None, since: str | None = None,
+                  until: str | None = None):
+        yield from handlers.respond_next(services, waiting, session, passages, handlers.Scope(articles, since, until))
 
     def select(session: list, shown: str, evt: gr.SelectData):
         return handlers.show_turn(services, session, shown, evt.index)
@@ -122,12 +141,12 @@ def _wire_chat(services, turns, chatbot, question, k, sources, model, queued) ->
     pending = gr.State([])
     question.submit(handlers.enqueue, [question, pending], [question, pending, queued], trigger_mode="multiple",
                     api_visibility="private", concurrency_limit=None).then(
-        chat_next, [pending, turns, k], [chatbot, sources, turns, pending, queued], concurrency_id="llm",
+        chat_next, [pending, turns, *options], [chatbot, sources, turns, pending, queued], concurrency_id="llm",
         show_progress="minimal", api_visibility="private").then(
         lambda: handlers.model_markdown(services), None, model, api_visibility="private", concurrency_limit=None)
     # The same chat for API clients (Client(url).predict(question, k, api_name="/chat")), the session's turns kept.
     api_question = gr.Textbox(visible=False)
-    api_question.submit(chat, [api_question, turns, k], [chatbot, sources, turns, api_question], api_name="chat",
+    api_question.submit(chat, [api_question, turns, *options], [chatbot, sources, turns, api_question], api_name="chat",
                         concurrency_id="llm")
     chatbot.select(select, [turns, sources], sources, api_visibility="private", concurrency_limit=None)
     chatbot.clear(lambda: ([], render.EMPTY_SOURCES), None, [turns, sources], api_visibility="private", concurrency_limit=None)
@@ -187,6 +206,43 @@ def _corpus_writes(services, table: gr.Dataframe) -> gr.Dropdown:
     return pick
 
 
+def _api(services, writes: bool) -> None:
+    """The endpoints `rag ask/search/info/ingest/remove` go through while this server holds the store
+    (ui.cli.remote); ingest and remove exist only where this server may write."""
+
+    def ask(question: str, k: int = 0, history: list | None = None, articles: list | None = None,
+            since: str = "", until: str = "") -> dict:
+        """Answer one question (a follow-up of ``history``: [{role, content}, ...]), within the given article ids and
+        dates (YYYY-MM-DD) if any; returns the same JSON object as `rag ask --json`."""
+        return handlers.ask_json(services, question, k, history, articles, since, until)
+
+    def search(question: str, k: int = 0, history: list | None = None, articles: list | None = None,
+               since: str = "", until: str = "") -> dict:
+        """The passages retrieved for a question; the same JSON object as `rag search --json`."""
+        return handlers.search_json(services, question, k, history, articles, since, until)
+
+    def info(articles: bool = False) -> dict:
+        """The store, models and settings in use, as `rag info --json` (``articles``: with the article list)."""
+        return handlers.info_json(services, articles)
+
+    gr.api(ask, api_name="ask", concurrency_id="llm")
+    gr.api(search, api_name="search", concurrency_limit=None)
+    gr.api(info, api_name="info", concurrency_limit=None)
+    if not writes:
+        return
+
+    def ingest(paths: list, rebuild: bool = False) -> dict:
+        """Ingest files or folders of this machine, as `rag ingest`: {report (as --json), summary}."""
+        return handlers.ingest_json(services, paths, rebuild)
+
+    def remove(article_id: str) -> dict:
+        """Remove one article, as `rag remove --json`."""
+        return handlers.remove_json(services, article_id)
+
+    gr.api(ingest, api_name="ingest", concurrency_id="llm")
+    gr.api(remove, api_name="remove", concurrency_id="llm")
+
+
 def build_app(services, writes: bool = True) -> gr.Blocks:
     """The whole UI for ``services``; per-user chats live in a gr.State, never on ``services``.
     Without ``writes`` the corpus tab only lists the articles (see ``writes_allowed``)."""
@@ -194,16 +250,11 @@ def build_app(services, writes: bool = True) -> gr.Blocks:
         gr.Markdown("## Ask the news articles\nAnswers cite numbered passages: click a [n] to see its source.")
         turns = gr.State([])
         with gr.Tab("Chat"):
-            _chat_tab(services, turns)
+            _chat_tab(services, demo, turns)
         with gr.Tab("Corpus"):
             _corpus_tab(services, demo, writes)
 
-        def ask(question: str, k: int = 0, history: list | None = None) -> dict:
-            """Answer one question (a follow-up of ``history``: [{role, content}, ...]); returns the same JSON object
-            as `rag ask --json`."""
-            return handlers.ask_json(services, question, k, history)
-
-        gr.api(ask, api_name="ask", concurrency_id="llm")
+        _api(services, writes)
     # One generation at a time (llama.cpp contexts are not thread-safe): others wait in the queue.
     demo.queue(default_concurrency_limit=1)
     return demo
@@ -246,8 +297,25 @@ def serve(config=None, host: str | None = None, port: int | None = None) -> int:
         print(f"warning: listening on {host} without a password, so the UI is read-only (no uploads or removals); "
               "set RAG_UI__AUTH_USER and RAG_UI__AUTH_PASSWORD to manage articles in it", file=sys.stderr)
     try:
-        demo.launch(server_name=host, server_port=port, auth=auth, **launch_options(settings))
+        demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True, **launch_options(settings))
     except OSError as exc:
         print(f"error: cannot listen on {host}:{port}: {exc} (pick another --port)", file=sys.stderr)
         return 1
+    _run_announced(demo, settings.data_dir, host, port, writes)
     return 0
+
+
+def _run_announced(demo: gr.Blocks, data_dir, host: str, port: int, writes: bool) -> None:
+    """Serve until stopped, announced in <data_dir>/server.json so `rag` commands go through this server meanwhile."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # `kill` leaves no file behind either, as Ctrl-C does
+    server_file.write(data_dir, host, port, writes)
+    try:
+        demo.block_thread()
+    finally:
+        server_file.remove(data_dir)
+        signal.signal(signal.SIGTERM, previous)

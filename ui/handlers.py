@@ -10,16 +10,18 @@ import json
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
 
-from rag import RagError, answer, ingest, remove, stream_answer
+from rag import Filters, RagError, answer, ingest, remove, search, stream_answer
 from rag.ask.conversation import checked_history
 from rag.errors import InputError
 from rag.ingestion.loading import SUPPORTED as UPLOAD_TYPES
 from rag.ingestion.web import is_url
+from rag.services import describe
 from rag.types import Answer, Passage
 from ui import render
 
@@ -37,7 +39,28 @@ def _assistant(content: str) -> dict:
     return {"role": "assistant", "content": content}
 
 
-def respond(services, question: str, turns: list[Answer], k: float):
+@dataclass(frozen=True)
+class Scope:
+    """The chat tab's filter boxes, as typed (checked when a question is asked)."""
+
+    articles: list | None = None
+    since: str = ""
+    until: str = ""
+
+    def filters(self) -> Filters | None:
+        return Filters.parse(self.articles, self.since, self.until)
+
+
+def article_choices(services) -> list[tuple[str, str]]:
+    """(label, id) of each stored article for the filter's picker: the title and date help, the id is what is kept."""
+    try:
+        rows = services.store.articles()
+    except RagError:
+        return []
+    return [(f"{a['title'][:60] or a['id']} ({a['date'] or 'no date'})", a["id"]) for a in rows]
+
+
+def respond(services, question: str, turns: list[Answer], k: float, scope: Scope | None = None):
     """Stream one answer: sources as soon as retrieval is done, then tokens, then the final render.
 
     Yields (chat messages, sources panel, turns, question box).
@@ -52,7 +75,8 @@ def respond(services, question: str, turns: list[Answer], k: float):
     yield [*head, _assistant(render.working_html(None))], gr.skip(), turns, ""
     final, pieces, texts = None, [], {}
     try:
-        for event in stream_answer(services, question, history=render.history(turns), k=int(k) if k else None):
+        filters = scope.filters() if scope else None
+        for event in stream_answer(services, question, history=render.history(turns), k=int(k) if k else None, filters=filters):
             if event.kind == "passages":
                 texts = article_texts(services, event.passages)
                 panel = render.sources_html(turn, event.passages, None, texts)
@@ -79,7 +103,7 @@ def enqueue(question: str, pending: list[str]) -> tuple[str, list[str], str]:
     return "", pending, render.queued_html(pending)
 
 
-def respond_next(services, pending: list[str], turns: list[Answer], k: float):
+def respond_next(services, pending: list[str], turns: list[Answer], k: float, scope: Scope | None = None):
     """Answer the first waiting question (one run per question sent: the runs take turns on the model).
     Yields (chat messages, sources panel, turns, pending questions, the queue's display)."""
     if not pending:
@@ -87,7 +111,7 @@ def respond_next(services, pending: list[str], turns: list[Answer], k: float):
         return
     question, rest = pending[0], pending[1:]
     first = True
-    for messages, panel, turns, _ in respond(services, question, turns, k):
+    for messages, panel, turns, _ in respond(services, question, turns, k, scope):
         # the queue is written once, at the start: questions sent meanwhile are added to it by ``enqueue``
         yield messages, panel, turns, *((rest, render.queued_html(rest)) if first else (gr.skip(), gr.skip()))
         first = False
@@ -108,14 +132,62 @@ def show_turn(services, turns: list[Answer], shown: str, index):
         raise gr.Error(str(exc)) from None
 
 
-def ask_json(services, question: str, k: int = 0, history: list | None = None) -> dict:
+def api_error(exc: RagError) -> gr.Error:
+    """A library error for an API caller: the message, and the error's class as the title (the CLI going through a
+    running server maps it back to the same exit code)."""
+    return gr.Error(str(exc), title=type(exc).__name__, print_exception=False)
+
+
+def ask_json(services, question: str, k: int = 0, history: list | None = None, articles: list | None = None,
+             since: str = "", until: str = "") -> dict:
     """The `ask` API endpoint: the same JSON object as `rag ask --json`; ``history`` for follow-ups."""
     if not (question or "").strip():
-        raise gr.Error("empty question: pass the question text")
+        raise gr.Error("empty question: pass the question text", title="InputError")
     try:
-        return answer(services, question, checked_history(history), k=int(k) if k else None).to_dict()
+        filters = Filters.parse(articles, since, until)
+        return answer(services, question, checked_history(history), k=int(k) if k else None, filters=filters).to_dict()
     except RagError as exc:
-        raise gr.Error(str(exc)) from None
+        raise api_error(exc) from None
+
+
+def search_json(services, question: str, k: int = 0, history: list | None = None, articles: list | None = None,
+                since: str = "", until: str = "") -> dict:
+    """The `search` API endpoint: the same JSON object as `rag search --json`."""
+    if not (question or "").strip():
+        raise gr.Error("empty question: pass the question text", title="InputError")
+    try:
+        filters = Filters.parse(articles, since, until)
+        passages = search(services, question, k=int(k) if k else None, history=checked_history(history), filters=filters)
+    except RagError as exc:
+        raise api_error(exc) from None
+    return {"question": question, "passages": [p.to_dict() for p in passages]}
+
+
+def info_json(services, articles: bool = False) -> dict:
+    try:
+        return describe(services, bool(articles))
+    except RagError as exc:
+        raise api_error(exc) from None
+
+
+def ingest_json(services, paths: list | None, rebuild: bool = False) -> dict:
+    """The `ingest` API endpoint (local writes only): files or folders on the server's machine, as `rag ingest` takes."""
+    try:
+        if not rebuild:
+            services.store.check_readable(services.settings.store.collection)
+        report = ingest(services, [str(p) for p in paths or []], rebuild=bool(rebuild), progress=False)
+    except RagError as exc:
+        raise api_error(exc) from None
+    return {"report": report.to_dict(), "summary": report.summary()}
+
+
+def remove_json(services, article_id: str) -> dict:
+    from ui.cli.main import remove_article
+
+    try:
+        return remove_article(services, article_id)
+    except RagError as exc:
+        raise api_error(exc) from None
 
 
 def model_markdown(services) -> str:

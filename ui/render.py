@@ -25,18 +25,27 @@ def source_id(turn: int, n: int) -> str:
     return f"src-{turn}-{n}"
 
 
-def _marker_links(group: str, turn: int) -> str:
+def _marker_links(group: str, turn: int, labels: dict[str, str]) -> str:
     numbers = [n for n in re.split(r"\s*[,;]\s*", group) if n]
-    links = ",".join(f'<a class="cite" href="#{source_id(turn, n)}" title="Source {n}">{n}</a>' for n in numbers)
+    links = ",".join(f'<a class="cite" href="#{source_id(turn, n)}" title="{escape(labels.get(n, f"Source {n}"))}">{n}</a>'
+                     for n in numbers)
     return f'<sup class="cite-group">[{links}]</sup>'
 
 
-def link_markers(text: str, turn: int) -> str:
-    """Escape ``text`` and turn each [n] / [n, m] marker into superscript links to #src-<turn>-<n>."""
+def citation_label(n: int, passage: Passage) -> str:
+    """What hovering [n] shows: the source's title and date."""
+    c = passage.chunk
+    return f"Source {n}: {c.title or c.article_id} ({c.date or 'no date'})"
+
+
+def link_markers(text: str, turn: int, passages: list[Passage] | None = None) -> str:
+    """Escape ``text`` and turn each [n] / [n, m] marker into superscript links to #src-<turn>-<n> (titled with the
+    source's title and date when the ``passages`` are given)."""
+    labels = {str(n): citation_label(n, p) for n, p in enumerate(passages or [], start=1)}
     pieces, last = [], 0
     for match in MARKER.finditer(text or ""):
         pieces.append(escape(text[last:match.start()]))
-        pieces.append(_marker_links(match.group(1), turn))
+        pieces.append(_marker_links(match.group(1), turn, labels))
         last = match.end()
     pieces.append(escape((text or "")[last:]))
     return "".join(pieces)
@@ -78,11 +87,11 @@ def marked_text(answer: Answer, turn: int) -> str:
         at = text.find(shown, last)
         if at < 0:
             continue
-        pieces.append(link_markers(text[last:at], turn))
+        pieces.append(link_markers(text[last:at], turn, answer.passages))
         title = escape(f"Not found in the passages: {claim.note}")
         pieces.append(f'<span class="not-found" title="{title}">{escape(shown)} <sup>⚠ not found in the passages</sup></span>')
         last = at + len(shown)
-    pieces.append(link_markers(text[last:], turn))
+    pieces.append(link_markers(text[last:], turn, answer.passages))
     return "".join(pieces)
 
 

@@ -61,6 +61,7 @@ class ArticleState:
     stored_chunks: int
     expected_chunks: int
     source: str = ""  # the resolved path of the file it came from ("" when stored before sources were recorded)
+    dated: bool = True  # False: stored before dates were data (no date_start/date_end to filter on)
 
     @property
     def complete(self) -> bool:
@@ -139,9 +140,13 @@ class ChromaStore:
 
     def record_source(self, article_id: str, source: str) -> None:
         """Record that an article's file is now ``source`` (it moved, or was stored before sources were)."""
+        self.update_article(article_id, {"source": source})
+
+    def update_article(self, article_id: str, fields: dict) -> None:
+        """Set metadata ``fields`` on every chunk of an article (the vectors and texts stay)."""
         found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
         if found:
-            self.collection.update(ids=found, metadatas=[{"source": source}] * len(found))
+            self.collection.update(ids=found, metadatas=[fields] * len(found))
 
     def delete_article(self, article_id: str) -> int:
         found = self.collection.get(where={"article_id": article_id}, include=[])["ids"]
@@ -182,7 +187,7 @@ class ChromaStore:
             stored.setdefault(meta["article_id"], []).append(meta)
         return {
             aid: ArticleState(metas[0].get("article_hash", ""), len(metas), int(metas[0].get("n_chunks", len(metas))),
-                              str(metas[0].get("source", "")))
+                              str(metas[0].get("source", "")), "date_start" in metas[0])
             for aid, metas in stored.items()
         }
 
@@ -211,6 +216,14 @@ class ChromaStore:
             out += [Chunk.from_store(cid, d, m) for cid, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(out, key=lambda c: (c.article_id, c.n))
 
+    def known_articles(self, article_ids: Iterable[str]) -> set[str]:
+        """Which of these article ids the store holds."""
+        ids, out = sorted(set(article_ids)), set()
+        for i in range(0, len(ids), 500) if self.exists() else ():
+            where = {"$and": [{"article_id": {"$in": ids[i : i + 500]}}, {"n": 0}]}
+            out |= {m["article_id"] for m in self.collection.get(where=where, include=["metadatas"])["metadatas"]}
+        return out
+
     def article_hashes(self) -> dict[str, str]:
         """article id -> content hash, read from each article's first chunk."""
         if not self.exists():
@@ -227,13 +240,15 @@ class ChromaStore:
         by_id = dict(zip(got["ids"], got["embeddings"]))
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
-    def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
-        """Nearest chunks with cosine similarity (1 - cosine distance)."""
+    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with cosine similarity (1 - cosine distance); ``where`` filters on metadata before the search,
+        so ``n`` matching chunks come back when there are that many."""
         total = self.count()
         if not total:
             return []
         got = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, total), include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector.tolist()], n_results=min(n, total), where=where or None,
+            include=["documents", "metadatas", "distances"],
         )
         found = [
             (Chunk.from_store(i, d, m), 1.0 - float(dist))

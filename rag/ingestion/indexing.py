@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.dates import normalise_date
 from rag.ingestion.chunking import Chunker, article_hash
 from rag.ingestion.decoding import display_name
 from rag.ingestion.ids import Identities, source_of
@@ -102,6 +103,23 @@ def _chunked(chunker: Chunker, article: Article) -> list[Chunk]:
     return chunks
 
 
+def _dated(article: Article, report: IngestReport) -> Article:
+    """The article with its date in ISO form; a date that does not parse is kept as written, with a note."""
+    date, note = normalise_date(article.date)
+    if note:
+        report.note((article.source_path, note))
+    return dataclasses.replace(article, date=date) if date != article.date else article
+
+
+def _unchanged(services, report: IngestReport, article: Article, chunks: list[Chunk], state, moved: bool) -> None:
+    report.unchanged.append(article.id)
+    if moved:
+        services.store.record_source(article.id, source_of(article.source_path))
+    if not state.dated:  # stored before dates were data: add the day range that date filters compare
+        meta = chunks[0].metadata()
+        services.store.update_article(article.id, {"date": meta["date"], "date_start": meta["date_start"], "date_end": meta["date_end"]})
+
+
 def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: bool = True) -> IngestReport:
     """Add, replace or skip each article found under ``paths``; never raises for one bad file."""
     settings = services.settings
@@ -123,6 +141,7 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
                 report.skip(item.path, item.reason)
                 continue
             try:
+                item = _dated(item, report)
                 claim = identities.claim(item.id, item.source_path, article_hash(item, settings.chunking))
                 item = dataclasses.replace(item, id=claim.id)
                 chunks = _chunked(chunker, item)
@@ -133,9 +152,7 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
                 report.note((item.source_path, claim.note))
             state = states.get(item.id)
             if state and state.complete and state.article_hash == chunks[0].article_hash:
-                report.unchanged.append(item.id)
-                if claim.moved:
-                    services.store.record_source(item.id, source_of(item.source_path))
+                _unchanged(services, report, item, chunks, state, claim.moved)
             else:
                 batcher.add(item, chunks, replacing=state is not None)
             bar.set_postfix(added=len(report.added), replaced=len(report.replaced), unchanged=len(report.unchanged), skipped=len(report.skipped))

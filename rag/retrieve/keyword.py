@@ -23,8 +23,9 @@ from typing import Iterable
 
 import numpy as np
 
+from rag.dates import day_range
 from rag.text import STOPWORDS, words
-from rag.types import Chunk
+from rag.types import Chunk, Filters
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +120,32 @@ class KeywordIndex:
         tokens = keyword_tokens(query, self._stemmer)
         return sum(self._known(t) for t in tokens) / len(tokens) if tokens and self.chunks else 0.0
 
-    def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+    def allowed(self, filters: Filters) -> np.ndarray:
+        """Which chunks ``filters`` lets through, as a mask (the chunks' articles and day ranges are read once per index)."""
+        if not hasattr(self, "_meta"):  # chunks of one article share their date: each distinct one is parsed once
+            ranges = {d: day_range(d) for d in {c.date for c in self.chunks}}
+            codes: dict[str, int] = {}
+            articles = np.fromiter((codes.setdefault(c.article_id, len(codes)) for c in self.chunks), np.int64, len(self.chunks))
+            days = np.array([ranges[c.date] for c in self.chunks], dtype=np.int64).reshape(-1, 2)
+            self._meta = (codes, articles, days)
+        codes, articles, days = self._meta
+        wanted = [codes[a] for a in filters.articles if a in codes]
+        mask = np.isin(articles, wanted) if filters.articles else np.ones(len(self.chunks), dtype=bool)
+        if filters.since or filters.until:
+            low, high = filters.days()
+            mask &= (days[:, 1] >= max(low, 1)) & (days[:, 0] <= high)
+        return mask
+
+    def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        """The ``n`` best chunks for ``query``; with ``filters``, the ``n`` best of the chunks they let through."""
         if not self.chunks:
             return []
         tokens = [t for t in keyword_tokens(query, self._stemmer) if self._known(t)]
         if not tokens:
             return []
         scores = self._retriever.get_scores(tokens)
+        if filters is not None:
+            scores = np.where(self.allowed(filters), scores, 0.0)
         n = min(n, len(self.chunks))
         # the n best without sorting the whole corpus (a full argsort is 6 ms at 100k chunks); ties by position
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))

@@ -8,12 +8,13 @@ from typing import Iterable
 
 import numpy as np
 
+from rag.errors import InputError
 from rag.models.embedding import Embedder
 from rag.retrieve.expansion import QueryExpander
 from rag.retrieve.keyword import KeywordIndex, KeywordSync
 from rag.settings import RetrievalSettings
 from rag.text import words
-from rag.types import Chunk, Passage
+from rag.types import Chunk, Filters, Passage
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +73,23 @@ class Retriever:
         """Call after writing to the store; naming the changed articles spares comparing all their hashes."""
         self._keywords.invalidate(article_ids)
 
-    def candidates(self, query: str, query_vec: np.ndarray) -> list[tuple[Chunk, float]]:
+    def check(self, filters: Filters | None) -> None:
+        """Refuse, in one line, a filter naming an article the store does not hold."""
+        if filters is None or not filters.articles:
+            return
+        unknown = [a for a in filters.articles if a not in self.store.known_articles(filters.articles)]
+        if unknown:
+            raise InputError(f"no article {unknown[0]!r} in the store ({len(unknown)} unknown id(s)); see: rag info --articles")
+
+    def candidates(self, query: str, query_vec: np.ndarray, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         n = self.cfg.candidates
         rankings, weights = [], []
         if self.cfg.mode in ("dense", "hybrid"):
-            rankings.append([c for c, _ in self.store.query(query_vec, n)])
+            rankings.append([c for c, _ in self.store.query(query_vec, n, where=filters.where() if filters else None)])
             weights.append(1.0)
         if self.cfg.mode in ("bm25", "hybrid"):
             index = self.keyword_index()
-            rankings.append([c for c, _ in index.search(query, n)])
+            rankings.append([c for c, _ in index.search(query, n, filters)])
             # An English question over French articles shares few words with them: trust BM25 less.
             weights.append(index.coverage(query) if self.cfg.mode == "hybrid" else 1.0)
         return rrf_fuse(rankings, self.cfg.rrf_k, weights)
@@ -105,12 +114,14 @@ class Retriever:
         if self._expanding():
             self.expander.prepare(index)
 
-    def retrieve(self, query: str, k: int | None = None, expand: bool = True) -> list[Passage]:
-        """The ``k`` passages for ``query`` (expanded first, unless the caller already did: ``expand=False``)."""
+    def retrieve(self, query: str, k: int | None = None, expand: bool = True, filters: Filters | None = None) -> list[Passage]:
+        """The ``k`` passages for ``query`` (expanded first, unless the caller already did: ``expand=False``), taken only
+        from what ``filters`` lets through: both searches apply them before taking their candidates."""
         k = k or self.cfg.k
+        self.check(filters)
         query = self.expanded(query) if expand else query
         query_vec = self.embedder.embed_queries([query])[0]
-        fused = self.candidates(query, query_vec)
+        fused = self.candidates(query, query_vec, filters)
         passages = [Passage(chunk=c, score=s) for c, s in fused]
         if self.reranker is not None and passages:
             pool = passages[: max(k * 3, 10)]

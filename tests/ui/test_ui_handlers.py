@@ -320,3 +320,42 @@ def test_the_url_box_fetches_and_ingests_links(make_services, tmp_path):
     assert [r[0] for r in rows] == [f"127.0.0.1%3A{httpd.server_address[1]}/kim"] and cleared == ""
     empty, *_ = handlers.add_links(services, "  ", no_progress)
     assert "Type a link first" in empty
+
+
+# -- issue 27: dates on citations, filters in the chat tab and the API ------------------------
+
+def test_a_citation_shows_its_sources_title_and_date(seeded):
+    final = answer(seeded, QUESTION)
+    chat = render.answer_html(final, turn=1)
+    cited = final.passages[final.citations[0].n - 1].chunk
+    assert f'title="Source {final.citations[0].n}: {render.escape(cited.title)} ({cited.date or "no date"})"' in chat
+
+
+def test_the_chat_tabs_filters_narrow_the_sources_and_bad_values_become_gr_error(seeded):
+    scope = handlers.Scope(["002_7b9975ba05c54ee4"], "", "")
+    panel = run(handlers.respond(seeded, QUESTION, [], 4, scope))[-1][1]
+    assert panel.count('class="src-card') == 4 and panel.count("article <code>002_7b9975ba05c54ee4</code>") == 4
+    with pytest.raises(gr.Error, match="is not a date"):
+        run(handlers.respond(seeded, QUESTION, [], 4, handlers.Scope(None, "hier", "")))
+    labels = dict((value, label) for label, value in handlers.article_choices(seeded))
+    assert labels["001_637cde7ca846b1b3"].endswith("(no date)") and labels["002_7b9975ba05c54ee4"].endswith("(2023-09)")
+
+
+def test_the_api_takes_filters_and_keeps_old_calls_working(seeded):
+    old = handlers.ask_json(seeded, QUESTION, 4)
+    narrowed = handlers.ask_json(seeded, QUESTION, 4, None, ["004_e36b65c31de3faa9"], "2023-09-01", "2023-09-30")
+    assert {p["source"] for p in narrowed["passages"]} == {"004_e36b65c31de3faa9"} != {p["source"] for p in old["passages"]}
+    with pytest.raises(gr.Error, match="no article 'nope'") as exc:
+        handlers.search_json(seeded, QUESTION, 4, None, ["nope"])
+    assert exc.value.title == "InputError"  # the CLI going through a server maps it back to exit code 2
+    found = handlers.search_json(seeded, QUESTION, 2, None, [], "2023-10-01")
+    assert found == {"question": QUESTION, "passages": []}  # every seed is dated 2023-09 or undated
+
+
+def test_the_api_has_read_endpoints_everywhere_and_write_endpoints_only_where_writes_are_allowed(seeded):
+    def public(demo):
+        return {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+
+    assert {"ask", "search", "info", "ingest", "remove"} <= public(build_app(seeded))
+    read_only = public(build_app(seeded, writes=False))
+    assert {"ask", "search", "info"} <= read_only and not {"ingest", "remove"} & read_only

@@ -13,17 +13,24 @@ import sys
 from pathlib import Path
 
 from rag.errors import InputError, RagError
-
-
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+from ui.cli.output import print_answer, print_json, print_passages
 
 
 def _services(args):
     from rag import build_services, load_settings
 
     return build_services(load_settings(args.config))
+
+
+def _remote(args):
+    """The `rag serve` running on this data folder (it holds the store: the command goes through it), or None."""
+    from rag import load_settings
+    from ui.cli.remote import connect
+
+    remote = connect(load_settings(args.config))
+    if remote is not None and not getattr(args, "json", False):
+        print(f"(through the running {remote.where})", file=sys.stderr)
+    return remote
 
 
 def read_questions(path: Path) -> list[tuple[str, list[dict]]]:
@@ -62,127 +69,104 @@ def _questions(args) -> list[tuple[str, list[dict]]]:
 def cmd_ingest(args) -> int:
     from rag import ingest
 
-    services = _services(args)
-    if not args.rebuild:
-        services.store.check_readable(services.settings.store.collection)
-    report = ingest(services, args.paths, rebuild=args.rebuild, progress=not (args.quiet or args.json))
-    if args.json:
-        _print_json(report.to_dict())
+    if (remote := _remote(args)) is not None:
+        done = remote.ingest(args.paths, args.rebuild)
+        report, summary = done["report"], done["summary"]
     else:
-        print(report.summary())
-        for where, note in report.notes:
-            print(f"  note {where}: {note}")
-        for where, reason in report.skipped:
-            print(f"  skipped {where}: {reason}")
-    return 2 if report.skipped else 0
+        services = _services(args)
+        if not args.rebuild:
+            services.store.check_readable(services.settings.store.collection)
+        done = ingest(services, args.paths, rebuild=args.rebuild, progress=not (args.quiet or args.json))
+        report, summary = done.to_dict(), done.summary()
+    if args.json:
+        print_json(report)
+    else:
+        print(summary)
+        for note in report["notes"]:
+            print(f"  note {note['path']}: {note['note']}")
+        for skipped in report["skipped"]:
+            print(f"  skipped {skipped['path']}: {skipped['reason']}")
+    return 2 if report["skipped"] else 0
+
+
+def remove_article(services, article_id: str) -> dict:
+    """`rag remove`, also behind the server's remove endpoint: {removed, chunks}, or InputError for an unknown id."""
+    from rag import remove
+
+    removed = remove(services, article_id)
+    if not removed:
+        raise InputError(f"no article {article_id!r} in the store (see: rag info --articles)")
+    return {"removed": article_id, "chunks": removed}
 
 
 def cmd_remove(args) -> int:
-    from rag import remove
-
-    services = _services(args)
-    removed = remove(services, args.article_id)
-    if not removed:
-        raise InputError(f"no article {args.article_id!r} in the store (see: rag info --articles)")
+    remote = _remote(args)
+    done = remote.remove(args.article_id) if remote is not None else remove_article(_services(args), args.article_id)
     if args.json:
-        _print_json({"removed": args.article_id, "chunks": removed})
+        print_json(done)
     else:
-        print(f"removed {args.article_id} ({removed} chunks)")
+        print(f"removed {done['removed']} ({done['chunks']} chunks)")
     return 0
+
+
+def _filters(args):
+    """The --article/--since/--until filter, checked (a bad value is refused before any model loads)."""
+    from rag.types import Filters
+
+    return Filters.parse(args.article, args.since, args.until)
 
 
 def cmd_search(args) -> int:
     from rag import ensure_corpus, search
 
+    filters = _filters(args)
+    if (remote := _remote(args)) is not None:
+        for question, history in _questions(args):
+            print_passages(remote.search(question, args.k, history, filters), args.json)
+        return 0
     services = _services(args)
     ensure_corpus(services, progress=not args.json)
     for question, history in _questions(args):
-        passages = search(services, question, k=args.k, history=history)
-        if args.json:
-            _print_json({"question": question, "passages": [p.to_dict() for p in passages]})
-        else:
-            print(f"\n{question}")
-            for p in passages:
-                print(f"  {p.rank}. [{p.chunk.article_id}] {p.score:.4f}  {' '.join(p.chunk.text.split())[:160]}")
+        passages = search(services, question, k=args.k, history=history, filters=filters)
+        print_passages({"question": question, "passages": [p.to_dict() for p in passages]}, args.json)
     return 0
-
-
-def marked_answer(answer, color: bool) -> str:
-    """The answer text with each sentence no passage states marked: yellow with ⚠ on a terminal, ⚠[...] elsewhere."""
-    text = answer.text
-    for claim in answer.not_found:
-        shown = f"{claim.text.rstrip('.!?… ')}."
-        text = text.replace(shown, f"\x1b[33m{shown} ⚠\x1b[0m" if color else f"⚠[{shown}]", 1)
-    return text
-
-
-VERDICT_LINE = {"verified": "✓ verified: every sentence is stated by the passage it cites",
-                "unverified": "⚠ unverified: the sentences marked ⚠ were not found in the passages"}
-
-
-def _print_sources(answer) -> None:
-    if answer.abstained:
-        print(f"\n(abstained: {answer.abstain_reason})")
-    else:
-        print(f"  {VERDICT_LINE[str(answer.verdict)]}")
-    if answer.form == "each_article":
-        print("  (what each article says, quoted: compare them)")
-    if len(answer.parts) > 1:
-        print(f"  asked as {len(answer.parts)} questions: {' | '.join(answer.parts)}")
-    for claim in answer.not_found:
-        print(f"  ⚠ not found in the passages: {claim.text} ({claim.note})")
-    for warning in answer.warnings:
-        print(f"  warning: {warning}")
-    for c in answer.citations:
-        page = f", p. {c.passage.chunk.page}" if c.passage.chunk.page else ""
-        print(f"  [{c.n}] {c.passage.chunk.article_id} — {c.passage.chunk.title[:80]} ({c.passage.chunk.date or 'no date'}{page})")
-    t = answer.timings
-    print(f"  first token {t.get('first_token_s')}s, total {t.get('total_s')}s")
 
 
 def cmd_ask(args) -> int:
     from rag import ensure_corpus, stream_answer
 
+    filters = _filters(args)
+    if (remote := _remote(args)) is not None:
+        for question, history in _questions(args):
+            if not args.json:
+                print(f"\n{question}\n")
+            answer = remote.ask(question, args.k, history, filters)
+            if not args.json:  # the server sends the answer whole: print its text as the stream would have
+                print(answer["model_text"], end="")
+            print_answer(answer, args.json)
+        return 0
     services = _services(args)
     ensure_corpus(services, progress=not args.json)
     for question, history in _questions(args):
         final = None
         if not args.json:
             print(f"\n{question}\n")
-        for event in stream_answer(services, question, history=history, k=args.k):
+        for event in stream_answer(services, question, history=history, k=args.k, filters=filters):
             if event.kind == "token" and not args.json:
                 print(event.token, end="", flush=True)
             elif event.kind == "answer":
                 final = event.answer
-        if args.json:
-            _print_json(final.to_dict())
-        else:
-            print(f"\n\n{marked_answer(final, sys.stdout.isatty())}")
-            _print_sources(final)
+        print_answer(final.to_dict(), args.json)
     return 0
 
 
 def cmd_info(args) -> int:
-    services = _services(args)
-    s = services.settings
-    store = services.store
-    info = {
-        "data_dir": str(s.data_dir),
-        "store": s.store.url or str(s.store_path),
-        "collection": store.name,
-        "articles": len(store.articles()),
-        "chunks": store.count(),
-        "embedder": services.embedder.name,
-        "embedder_signature": services.embedder.signature,
-        "chunking": store.chunk_signature,
-        "llm": f"{s.llm.backend}: {s.llm.model if s.llm.backend == 'llama-cpp' else s.llm.base_url if s.llm.backend == 'openai-like' else 'scripted'}",
-        "retrieval": s.retrieval.model_dump(),
-        "answer": s.answer.model_dump(),
-    }
-    if args.articles:
-        info["article_list"] = store.articles()
+    from rag.services import describe
+
+    remote = _remote(args)
+    info = remote.info(args.articles) if remote is not None else describe(_services(args), args.articles)
     if args.json:
-        _print_json(info)
+        print_json(info)
     else:
         for key, value in info.items():
             print(f"{key:>20}: {value}")
@@ -217,6 +201,9 @@ def _question_arguments(p: argparse.ArgumentParser) -> None:
                    "models load once")
     p.add_argument("--json", action="store_true", help="print one JSON object per question (the contract in the README)")
     p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default: settings retrieval.k)")
+    p.add_argument("--article", action="append", metavar="ID", help="search only this article (repeatable; ids: rag info --articles)")
+    p.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
+    p.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE")
 
 
 def build_parser() -> argparse.ArgumentParser:
