@@ -23,7 +23,7 @@ from ui.cli import main as cli
 FAKE = {"RAG_EMBEDDER__BACKEND": "hashing", "RAG_LLM__BACKEND": "fake", "RAG_RETRIEVAL__MIN_DENSE_SCORE": "0", "HF_HUB_OFFLINE": "1"}
 QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 
-pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 
 
 def free_port() -> int:
