@@ -81,7 +81,7 @@ def connect(settings) -> Remote | None:
     record = server_file.running(settings.data_dir)
     if record is None:
         return None
-    auth = (settings.ui.auth_user, settings.ui.auth_password) if settings.ui.auth_user else None
+    auth = (settings.ui.auth_user, settings.ui.auth_password.get_secret_value()) if settings.ui.auth_user else None
     from gradio_client.exceptions import AuthenticationError
 
     try:
