@@ -9,6 +9,7 @@ import pytest
 from conftest import SEEDS, fake_settings
 from gradio_client import Client
 
+import ui.app as ui_app
 from rag import build_services, ingest
 from rag.errors import SettingsError
 from ui.app import _auth, build_app, launch_options, serve
@@ -210,7 +211,6 @@ def test_serve_has_the_llm_read_the_system_prompt_before_it_says_ready(tmp_path,
     """The first question after "ready" must not pay for loading the LLM and reading the fixed prompt."""
     import gradio as gr
 
-    import rag
     from rag.ask.prompting import build_messages
 
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: None)
@@ -232,7 +232,7 @@ def test_serve_has_the_llm_read_the_system_prompt_before_it_says_ready(tmp_path,
         monkeypatch.setattr(fake, "stream_chat", stream_chat)
         return services
 
-    monkeypatch.setattr(rag, "build_services", services_with_spy)
+    monkeypatch.setattr(ui_app, "build_services", services_with_spy)
     assert serve(None) == 0
     assert len(fake.calls) == 1 and fake.calls[0][0] == build_messages("x", [], "fr")[0]  # the cached system prompt
     assert "Loading the models" in printed_before_llm[0] and "ready" not in printed_before_llm[0]
