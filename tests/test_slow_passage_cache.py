@@ -9,6 +9,7 @@ from conftest import SEEDS
 
 from rag import answer, build_services, ingest, load_settings
 from rag.ask.prompting import build_messages
+from rag.models.kv_assembly import common_prefix
 from rag.text import fold
 
 pytestmark = pytest.mark.slow
@@ -47,12 +48,18 @@ def test_the_model_reads_token_for_token_the_full_prompt(real):
     ("Quel cadeau Poutine a-t-il offert à Kim ?", "gant"),
 ])
 def test_an_answer_from_saved_states_keeps_the_facts_of_the_full_prompt(real, question, must):
-    assembler = real.llm.assembler
+    assembler, llm = real.llm.assembler, real.llm._llm
+    tokens = assembler.prompt_tokens
+    shared = common_prefix(tokens(build_messages("a", [], "fr")), tokens(build_messages("b", [], "fr")))
     try:
         real.llm.assembler = None
+        llm.n_tokens = min(llm.n_tokens, shared)  # only the system prompt stays read, as after another question
         full = answer(real, question)
     finally:
         real.llm.assembler = assembler
+    loaded = assembler.stats["loaded"]
+    llm.n_tokens = min(llm.n_tokens, shared)
     cached = answer(real, question)
+    assert assembler.stats["loaded"] > loaded
     assert must in fold(full.text) and must in fold(cached.text), (full.text, cached.text)
     assert not cached.abstained and {c.passage.chunk.article_id for c in cached.citations}
