@@ -110,7 +110,7 @@ class Assembler:
         self.data_dir, self.model_key, self.budget_bytes, self.recompute = data_dir, model_key, budget_bytes, recompute
         self.formatter = _chat_formatter(llm)
         self.states: PassageStates | None = None
-        self.stats = {"loaded": 0, "built": 0, "decoded": 0}
+        self.stats = {"loaded": 0, "built": 0, "recomputed": 0}  # passages, passages, tokens
 
     @property
     def _mem(self):
@@ -193,7 +193,7 @@ class Assembler:
             cursor = span.start + span.length
             llm.input_ids[first:cursor] = prompt[first:cursor]
             self.stats["loaded"] += 1
-            self.stats["decoded"] += first - span.start
+            self.stats["recomputed"] += first - span.start
         llm.n_tokens = cursor
         llm._requires_eval = True
 
