@@ -115,7 +115,8 @@ def main() -> None:
             for name in names[q % 3:] + names[:q % 3]:
                 runs[name].append(ask(services, *ways[name], item, keep))
         states = assembler.states
-        payload = summarize(runs, read_s, ingest_s, build_s, report.chunks_written, states.disk_bytes(), items)
+        saved = len(list(states.folder.rglob("*.kv")))
+        payload = summarize(runs, read_s, ingest_s, build_s, report.chunks_written, states.disk_bytes(), saved, items)
     payload["machine"] = machine_info(model=settings.llm.model)
     print(markdown_table(payload["rows"], ["way", "first_token_p50_s", "total_p50_s", "first_token_ratio", "total_speedup",
                                            "first_token_vs_1000_read", "facts", "same_text"]))
@@ -123,7 +124,7 @@ def main() -> None:
     write_results("passage_cache", payload)
 
 
-def summarize(runs: dict, read_s: float, ingest_s: float, build_s: float, chunks: int, disk: int, items) -> dict:
+def summarize(runs: dict, read_s: float, ingest_s: float, build_s: float, chunks: int, disk: int, saved: int, items) -> dict:
     full = runs["full"]
     rows = []
     for name, got in runs.items():
@@ -136,7 +137,8 @@ def summarize(runs: dict, read_s: float, ingest_s: float, build_s: float, chunks
                      "same_text": f"{sum(r['text'] == f['text'] for r, f in zip(got, full))}/{len(got)}"})
     return {"rows": rows, "read_1000_tokens_s": round(read_s, 2), "ingest_s": round(ingest_s, 1),
             "build_states_s": round(build_s, 1), "ingest_with_states_s": round(ingest_s + build_s, 1), "chunks": chunks,
-            "state_bytes_per_chunk": disk // max(chunks, 1), "state_bytes_seed_store": disk,
+            "states_saved": saved, "state_bytes_per_chunk": disk // max(saved, 1),
+            "state_bytes_seed_store": disk * chunks // max(saved, 1),
             "answers": {name: [{"id": i.id, **r} for i, r in zip(items, got)] for name, got in runs.items()}}
 
 

@@ -78,9 +78,9 @@ def test_passages_are_found_in_the_prompt_in_prompt_order_for_the_tokens_they_sh
 
 def test_backends_without_llama_cpp_log_why_and_answer_from_the_full_prompt(make_services, caplog):
     with caplog.at_level(logging.INFO, logger="rag.models.llm"):
-        make_llm(make_services().settings.llm, SEEDS)
+        make_llm(make_services(llm={"passage_cache": True}).settings.llm, SEEDS)
     assert "passage cache off: backend fake" in caplog.text
-    services = make_services()
+    services = make_services(llm={"passage_cache": True})
     ingest(services, [SEEDS], progress=False)
     result = answer(services, "Quel cadeau Poutine a-t-il offert à Kim ?")
     assert not result.abstained and services.llm.calls  # the fake read the prompt it was given
