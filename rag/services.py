@@ -64,7 +64,7 @@ class Services:
 
     @cached_property
     def llm(self):
-        return make_llm(self.settings.llm, self.settings.models_dir)
+        return make_llm(self.settings.llm, self.settings.models_dir, self.settings.data_dir)
 
     def model_info(self) -> dict:
         llm_name = self.settings.llm.model if self.settings.llm.backend == "llama-cpp" else self.settings.llm.backend

@@ -89,6 +89,11 @@ class LLMSettings(Section):
     api_key: SecretStr = Field(SecretStr("sk-local"), description="API key for the OpenAI-compatible server.")
     server_model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
     fake_script: list[str] = Field(default_factory=list, description="Replies of the fake LLM, in order (empty = echo the first passage).")
+    passage_cache: bool = Field(False, description="llama-cpp: each passage's prompt state computed once (saved under <data_dir>/passage_states) "
+                                "and reused, so only the question and the passage labels are read at question time (docs/performance.md).")
+    passage_cache_mb: int = Field(512, description="Memory kept for passage states, in MB (a few MB a passage with qwen2.5-1.5b); the rest is read from disk.")
+    passage_recompute: int = Field(0, description="Tokens at the start of each passage read again after the passages before it "
+                                   "instead of loaded (CacheBlend's fix for attention between passages); 0 = load them all.")
 
 
 class AnswerSettings(Section):

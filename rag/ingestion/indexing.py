@@ -22,6 +22,7 @@ from rag.ingestion.chunking import Chunker, article_hash
 from rag.ingestion.decoding import display_name
 from rag.ingestion.ids import Identities, source_of
 from rag.ingestion.loading import Skipped, iter_articles
+from rag.models.prompt_cache import forget_all, forget_article
 from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class _Batcher:
         for article, _, replacing in self.pending:
             if replacing:
                 store.delete_article(article.id)
+                forget_article(self.services.settings.data_dir, article.id)  # its passages' saved prompt states
         store.upsert(chunks, vectors, expected={a.id: len(cs) for a, cs, _ in self.pending},
                      sources={a.id: source_of(a.source_path) for a, _, _ in self.pending})
         for article, _, replacing in self.pending:
@@ -127,6 +129,7 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
     report = IngestReport()
     if rebuild:
         services.store.reset()
+        forget_all(settings.data_dir)
     states = services.store.article_states()
     identities = Identities({aid: (state.source, state.article_hash) for aid, state in states.items()})
     chunker = Chunker(settings.chunking)
@@ -165,5 +168,6 @@ def ingest(services, paths: list[str | Path], rebuild: bool = False, progress: b
 
 def remove(services, article_id: str) -> int:
     removed = services.store.delete_article(article_id)
+    forget_article(services.settings.data_dir, article_id)
     services.retriever.invalidate([article_id])
     return removed

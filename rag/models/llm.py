@@ -34,7 +34,7 @@ class ChatLLM(Protocol):
     name: str
     usage: Usage
 
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]: ...
+    def stream_chat(self, messages: list[dict], max_tokens: int, passages: list | None = None) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -67,7 +67,7 @@ class FakeLLM:
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
 
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def stream_chat(self, messages: list[dict], max_tokens: int, passages: list | None = None) -> Iterator[str]:
         self.calls.append(messages)
         reply = self._reply(messages)
         pieces = re.findall(r"\S+\s*", reply)[:max_tokens]
@@ -100,7 +100,7 @@ def _token_recorder(llm, tokens: list[tuple[str, float]]):
 
 
 class LlamaCppLLM:
-    def __init__(self, cfg: LLMSettings, models_dir: Path):
+    def __init__(self, cfg: LLMSettings, models_dir: Path, data_dir: Path | None = None):
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -118,12 +118,42 @@ class LlamaCppLLM:
         self.n_ctx = cfg.n_ctx
         self.name = cfg.model if not isinstance(source, Path) else source.stem
         self.usage = Usage()
+        self.assembler = self._passage_cache(source, data_dir) if cfg.passage_cache else None
+
+    def _passage_cache(self, source, data_dir: Path | None):
+        """The passage-state assembler (rag/models/kv_assembly.py), or None with the reason logged."""
+        from rag.models import kv_assembly
+
+        if data_dir is None or not isinstance(source, Path):
+            reason = "no data directory" if data_dir is None else "a hub model has no local file to key the states by"
+        else:
+            try:
+                reason = kv_assembly.open_two_sequences(self._llm)
+            except Exception as exc:  # noqa: BLE001 - a llama.cpp build without these calls
+                reason = f"llama.cpp could not open a second sequence: {str(exc)[:120]}"
+        if reason:
+            log.info("passage cache off: %s; every prompt is read in full", reason)
+            return None
+        key = kv_assembly.model_hash(source, self.cfg.flash_attn)
+        return kv_assembly.Assembler(self._llm, data_dir, key, self.cfg.passage_cache_mb * 2**20, self.cfg.passage_recompute)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def _assemble(self, messages: list[dict], passages: list | None) -> None:
+        """Load the passages' saved states into llama.cpp's cache; any failure leaves the prompt to be read in full."""
+        if not (self.assembler and passages):
+            return
+        try:
+            self.assembler.assemble(messages, [p.chunk for p in passages])
+        except Exception:  # noqa: BLE001 - a cache must never cost an answer
+            log.warning("passage states not used for this prompt", exc_info=True)
+            self._llm.n_tokens = 0
+
+    def stream_chat(self, messages: list[dict], max_tokens: int, passages: list | None = None) -> Iterator[str]:
         from llama_cpp import LogitsProcessorList
+
+        self._assemble(messages, passages)
 
         tokens: list[tuple[str, float]] = []
         # Greedy decoding writes the likeliest token: its log-probability is read from the logits on the way (no
@@ -164,7 +194,7 @@ class OpenAILikeLLM:
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
 
-    def stream_chat(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+    def stream_chat(self, messages: list[dict], max_tokens: int, passages: list | None = None) -> Iterator[str]:
         from llama_index.core.llms import ChatMessage
 
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
@@ -180,10 +210,12 @@ class OpenAILikeLLM:
         self.usage = Usage(prompt_words, completion)
 
 
-def make_llm(cfg: LLMSettings, models_dir: Path) -> ChatLLM:
+def make_llm(cfg: LLMSettings, models_dir: Path, data_dir: Path | None = None) -> ChatLLM:
+    if cfg.passage_cache and cfg.backend != "llama-cpp":
+        log.info("passage cache off: backend %s reads whole prompts (it needs llama.cpp in this process)", cfg.backend)
     factories = {
         "fake": lambda: FakeLLM(cfg.fake_script, cfg.n_ctx),
-        "llama-cpp": lambda: LlamaCppLLM(cfg, models_dir),
+        "llama-cpp": lambda: LlamaCppLLM(cfg, models_dir, data_dir),
         "openai-like": lambda: OpenAILikeLLM(cfg),
     }
     return factories[cfg.backend]()

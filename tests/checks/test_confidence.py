@@ -93,7 +93,7 @@ def test_the_pipeline_passes_the_models_tokens_to_the_checks_and_the_json(make_s
     ingest(services, [SEEDS], progress=False)
     llm, stream = services.llm, services.llm.stream_chat
 
-    def hesitant(messages, max_tokens):  # the scripted reply, written with hesitation over every word
+    def hesitant(messages, max_tokens, passages=None):  # the scripted reply, written with hesitation over every word
         yield from stream(messages, max_tokens)
         llm.usage = Usage(llm.usage.prompt_tokens, llm.usage.completion_tokens,
                           [(f" {w}", -2.0) for w in "Poutine a offert à Kim une carabine de production russe".split()])

@@ -219,7 +219,7 @@ def test_serve_has_the_llm_read_the_system_prompt_before_it_says_ready(tmp_path,
     printed_before_llm = []
     fake = None
 
-    def stream_chat(messages, max_tokens):
+    def stream_chat(messages, max_tokens, passages=None):
         printed_before_llm.append(capsys.readouterr().out)
         return type(fake).stream_chat(fake, messages, max_tokens)
 
