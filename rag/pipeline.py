@@ -113,9 +113,7 @@ def _generate(services, answer: Answer, question: str, history: list[dict] | Non
     answer.warnings += more
     pieces: list[str] = []
     first_at = None
-    # With the question before the passages, no passage state could be reused (rag/models/kv_assembly.py)
-    cached = None if cfg.question_first else answer.passages
-    for piece in llm.stream_chat(messages, services.settings.llm.max_tokens, passages=cached):
+    for piece in llm.stream_chat(messages, services.settings.llm.max_tokens, passages=answer.passages):
         first_at = first_at or time.perf_counter()
         pieces.append(piece)
         yield Event("token", token=piece)

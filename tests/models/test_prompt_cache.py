@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+from conftest import SEEDS
+
 from rag import ingest
 from rag.ingestion.indexing import remove
 from rag.models.kv_assembly import MIN_SPAN, Span, find_spans
 from rag.models.llm import LlamaCppLLM, make_llm
 from rag.models.prompt_cache import DIRNAME, PassageStates, State, forget_article
 from rag.pipeline import answer
-
-from conftest import SEEDS
 
 TOKENS = list(range(100, 120))
 
