@@ -223,7 +223,7 @@ def test_serve_has_the_llm_read_the_system_prompt_before_it_says_ready(tmp_path,
         printed_before_llm.append(capsys.readouterr().out)
         return type(fake).stream_chat(fake, messages, max_tokens)
 
-    real_services = rag.build_services
+    real_services = ui_app.build_services
 
     def services_with_spy(settings):
         nonlocal fake
