@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ from rag import build_services, ingest, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+def free_port() -> int:
+    """A port nobody listens on, for a server a test starts on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def fake_settings(tmp_path: Path, script: list[str] | None = None, **overrides):

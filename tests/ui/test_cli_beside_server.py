@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, free_port
 
 from ui import server_file
 from ui.cli import main as cli
@@ -25,13 +25,6 @@ QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_serve(data_dir: Path, host: str = "127.0.0.1", timeout_s: float = 300) -> subprocess.Popen:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
-from conftest import SEEDS, fake_settings
+from conftest import SEEDS, fake_settings, free_port
 from gradio_client import Client
 
 import ui.app as ui_app
@@ -18,11 +17,6 @@ QUESTION = "Où Kim Jong Un a-t-il rencontré Poutine ?"
 
 pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(settings, auth=None):
