@@ -75,3 +75,35 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if not any(item.get_closest_marker(m) for m in ("integration", "slow")):
             item.add_marker(pytest.mark.unit)
+
+
+class FixedRetriever:
+    """A fake retriever: whatever the question, the store's chunks that hold the given phrases, in that order. A test
+    says which passages the model sees instead of padding its question with words to steer the hashing embedder."""
+
+    def __init__(self, store, *phrases: str, dense_score: float = 0.9):
+        from rag.types import Passage
+
+        chunks = {c.id: c for a in store.articles() for c in store.article_chunks(a["id"])}
+        picked = [next(c for c in chunks.values() if phrase in c.text) for phrase in phrases]
+        self.passages = [Passage(c, 1.0 / rank, rank, dense_score=dense_score) for rank, c in enumerate(picked, start=1)]
+
+    def warm_up(self) -> None:
+        pass
+
+    def expanded(self, query: str) -> str:
+        return query
+
+    def retrieve(self, query: str, k: int | None = None, expand: bool = True, filters=None):
+        return self.passages[:k] if k else list(self.passages)
+
+
+@pytest.fixture
+def fixed_passages():
+    """fixed_passages(services, "phrase", ...): the services answer from the chunks holding these phrases."""
+
+    def use(services, *phrases: str):
+        services.retriever = FixedRetriever(services.store, *phrases)
+        return services
+
+    return use

@@ -1,8 +1,9 @@
 from rag import answer, stream_answer
 
 
-def test_answer_maps_citations_to_passages(seeded):
-    result = answer(seeded, "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale")
+def test_answer_maps_citations_to_passages(seeded, fixed_passages):
+    fixed_passages(seeded, "combinaison spatiale", "Vostotchny")
+    result = answer(seeded, "Quel cadeau Poutine a-t-il offert à Kim ?")
     assert not result.abstained
     assert result.language == "fr"
     assert result.citations and result.citations[0].n == 1
@@ -15,14 +16,15 @@ def test_passages_arrive_before_tokens(seeded):
     assert kinds[0] == "passages" and kinds[-1] == "answer" and "token" in kinds
 
 
-def test_hallucinated_citation_numbers_are_dropped(make_services):
+def test_hallucinated_citation_numbers_are_dropped(make_services, fixed_passages):
     services = make_services(script=["Poutine a offert un gant provenant d'une combinaison spatiale [1] [9]."])
     from conftest import SEEDS
 
     from rag import ingest
 
     ingest(services, [SEEDS], progress=False)
-    result = answer(services, "Quel cadeau Poutine a-t-il offert ? gant combinaison spatiale")
+    fixed_passages(services, "combinaison spatiale")
+    result = answer(services, "Quel cadeau Poutine a-t-il offert ?")
     assert "[9]" not in result.text and [c.n for c in result.citations] == [1]
 
 
@@ -118,18 +120,18 @@ def test_warm_up_loads_what_the_first_question_would_otherwise_wait_for(seeded):
     assert len(seeded.llm.calls) == 1  # the system prompt, read once
 
 
-QUESTION_GIFT = "Quel cadeau Poutine a-t-il offert à Kim ? gant combinaison spatiale"
+QUESTION_GIFT = "Quel cadeau Poutine a-t-il offert à Kim ?"
 
 
-def test_a_sentence_no_passage_states_is_shown_marked_not_withdrawn(make_services):
-    services = _scripted(make_services, "Poutine a offert à Kim une montre en or de 1950 [1].")
+def test_a_sentence_no_passage_states_is_shown_marked_not_withdrawn(make_services, fixed_passages):
+    services = fixed_passages(_scripted(make_services, "Poutine a offert à Kim une montre en or de 1950 [1]."), "combinaison spatiale")
     result = answer(services, QUESTION_GIFT)
     assert not result.abstained and result.verdict == "unverified" and "montre en or" in result.text
     assert result.claims[0].supported is False and result.to_dict()["claims"][0]["supported"] is False
 
 
-def test_with_unverified_abstain_the_pipeline_withdraws_that_answer(make_services):
-    services = _scripted(make_services, "Poutine a offert à Kim une montre en or de 1950 [1].")
+def test_with_unverified_abstain_the_pipeline_withdraws_that_answer(make_services, fixed_passages):
+    services = fixed_passages(_scripted(make_services, "Poutine a offert à Kim une montre en or de 1950 [1]."), "combinaison spatiale")
     services.settings.answer.unverified = "abstain"
     result = answer(services, QUESTION_GIFT)
     assert result.abstained and result.abstain_code == "unverified" and "montre" not in result.text
@@ -155,14 +157,15 @@ def test_a_two_part_question_is_asked_as_two_over_the_same_passages(make_service
     assert "".join(e.token for e in events if e.kind == "token") == " ".join(services.llm.script)
 
 
-def test_a_second_part_that_leans_on_the_first_is_asked_with_it_and_one_part_the_model_cannot_answer_is_left_out(make_services):
-    services = _scripted(make_services, "x")
+def test_a_second_part_that_leans_on_the_first_is_asked_with_it_and_one_part_the_model_cannot_answer_is_left_out(
+        make_services, fixed_passages):
+    services = fixed_passages(_scripted(make_services, "x"), "train blindé")
     services.llm.script = ["Parti dimanche soir de Pyongyang à bord d'un train blindé, Kim Jong Un effectue son premier voyage "
                            "à l'étranger [1].", "Je ne sais pas."]
-    result = answer(services, "Comment Kim Jong Un est-il parti de Pyongyang, et qui l'accompagnait ? train blindé dimanche soir")
+    result = answer(services, "Comment Kim Jong Un est-il parti de Pyongyang, et qui l'accompagnait ?")
     second = services.llm.calls[1][1]["content"]
     assert "Previous question: Comment Kim Jong Un est-il parti de Pyongyang ?" in second
-    assert "Question: Qui l'accompagnait ? train blindé dimanche soir" in second
+    assert "Question: Qui l'accompagnait ?" in second
     assert not result.abstained and "train blindé" in result.text and "sais pas" not in result.model_text
 
 
