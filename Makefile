@@ -6,17 +6,32 @@ STAMP := $(VENV)/.installed-stamp
 # llama.cpp is built from source (sdist only); skipping the LLaVA tools halves the build.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: setup run test test-fast test-slow browser eval-retrieval bench bench-quick clean
+# Every package at the version and file hash of requirements.lock (docs/install.md); `make lock` refreshes it.
+LOCK := requirements.lock
+PIP := pip==26.3
+LOCK_TOOLS := build/lock-tools
+# `make lock LOCK_ARGS=--upgrade` moves every package to its newest allowed release; plain `make lock` only follows pyproject.toml.
+LOCK_ARGS ?=
 
-$(STAMP): pyproject.toml
+.PHONY: setup lock run test test-fast test-slow browser eval-retrieval bench bench-quick clean
+
+# The lock pins torch to the CPU build on disk (2.13.0+cpu): no CUDA wheel can come in.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# torch first and pinned: the CPU build; anything else would pull GBs of CUDA wheels
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[models,dev]"
+	$(PY) -m pip install --quiet $(PIP)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Regenerates requirements.lock from pyproject.toml (dependencies and the extras models and dev), with hashes.
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet $(PIP) pip-tools==7.6.2
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras --extra models --extra dev --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+	  -o $(LOCK) pyproject.toml
 
 run: setup
 	$(VENV)/bin/rag serve
