@@ -81,6 +81,8 @@ def check(raw: str, passages: list[Passage], facts: QuestionFacts, cfg: AnswerSe
         polarity = yes_no.decide(facts, grounder, draft.polarity, claims)
         checked.form = "yes_no" if polarity.value is not None else "answer"
         claims += [polarity.quote] if polarity.quote else []
+        if polarity.value is not None and not polarity.supported:  # the yes/no word is no sentence: say why it is unverified
+            checked.warnings.append(f"{language_of(facts.language).YES_NO_WORD[polarity.value].rstrip('.')}: {polarity.note}")
     elif facts.compares and cfg.compare_articles:
         quotes = compare.each_article(facts, grounder, claims, cfg.min_compare_coverage)
         claims += quotes

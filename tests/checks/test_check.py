@@ -142,6 +142,7 @@ def test_a_yes_no_word_the_deciding_sentence_contradicts_is_kept_unverified_with
     reply = "Oui, il a expliqué comment l'armée savait que le train était entré en Russie [1]."
     result = check(question, reply, ARMY)
     assert result.verdict == Verdict.UNVERIFIED and result.text.startswith("Oui.") and "sans préciser" in result.text
+    assert "Oui: the passage sentence that decides the question says the opposite" in result.warnings
 
 
 def test_a_yes_no_answer_without_its_word_gets_the_deciding_sentences():
