@@ -208,8 +208,3 @@ def negated_words(text: str) -> set[str]:
             reached.update(range(i + 1, min(i + 1 + _CUES[token], len(tokens))))
     scoped = " ".join(re.sub(r"^[nN]['’]", "", tokens[i]) for i in sorted(reached))
     return content_words(scoped)
-
-
-def negated(text: str) -> bool:
-    """Whether ``text`` states a negative at all ('Moscou n'a précisé ni la date ni le lieu', 'did not say')."""
-    return bool(negated_words(text)) or bool(re.search(r"\b(?:ne|n['’])\s*\w+\s+(?:pas|jamais|rien)\b", text, re.IGNORECASE))
