@@ -53,9 +53,8 @@ def warm_up(services, llm: bool = True) -> None:
     services.retriever.warm_up()
     services.retriever.retrieve(WARM_UP_QUESTION, k=1)
     if llm:
-        with services.lock:
-            for _ in services.llm.stream_chat(build_messages(WARM_UP_QUESTION, [], "fr"), 1):
-                pass
+        for _ in services.llm.stream_chat(build_messages(WARM_UP_QUESTION, [], "fr"), 1):
+            pass
 
 
 def gate(answer: Answer, min_dense_score: float) -> bool:
@@ -139,17 +138,16 @@ def stream_answer(services, question: str, history: list[dict] | None = None, k:
     if not gate(answer, services.settings.retrieval.min_dense_score):
         parts, leans = question_parts(question, language) if cfg.split_questions else ([question], False)
         texts: list[str] = []
-        with services.lock:
-            for i, asked in enumerate(parts):
-                # A second part that leans on the first ("..., et quelle instance les a imposées ?") has it as its
-                # previous question; the passages are the same, so llama.cpp reads only the new question's tokens.
-                if i:
-                    yield Event("token", token=" ")
-                asked_history = [{"role": "user", "content": parts[0]}] if i and leans else history
-                text, first_at = yield from _generate(services, answer, asked, asked_history)
-                texts.append(text)
-                if first_token_s is None and first_at is not None:
-                    first_token_s = first_at - started
+        for i, asked in enumerate(parts):
+            # A second part that leans on the first ("..., et quelle instance les a imposées ?") has it as its
+            # previous question; the passages are the same, so llama.cpp reads only the new question's tokens.
+            if i:
+                yield Event("token", token=" ")
+            asked_history = [{"role": "user", "content": parts[0]}] if i and leans else history
+            text, first_at = yield from _generate(services, answer, asked, asked_history)
+            texts.append(text)
+            if first_token_s is None and first_at is not None:
+                first_token_s = first_at - started
         if len(parts) > 1:
             answer.parts = parts
         answered = [t for t in texts if t and not says_dont_know(t, cfg.dont_know_window)]

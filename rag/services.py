@@ -7,7 +7,6 @@ for loading a 1 GB model.
 from __future__ import annotations
 
 import logging
-import threading
 from functools import cached_property
 
 from rag.errors import ModelError
@@ -39,7 +38,6 @@ class NanoRanker:
 class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.lock = threading.Lock()  # llama.cpp contexts are not thread-safe: one generation at a time
 
     @cached_property
     def embedder(self):

@@ -92,6 +92,8 @@ class LLMSettings(Section):
     passage_cache: bool = Field(False, description="llama-cpp: each passage's prompt state computed once (saved under <data_dir>/passage_states) "
                                 "and reused, so only the question and the passage labels are read at question time (docs/performance.md).")
     passage_cache_mb: int = Field(512, description="Memory kept for passage states, in MB (a few MB a passage with qwen2.5-1.5b); the rest is read from disk.")
+    parallel: int = Field(4, ge=1, le=64, description="llama-cpp: questions answered at once, decoded in one batch (each its own "
+                          "sequence of the cache); more wait their turn, in order (docs/scaling.md).")
     passage_recompute: int = Field(0, description="Tokens at the start of each passage read again after the passages before it "
                                    "instead of loaded (CacheBlend's fix for attention between passages); 0 = load them all.")
 
@@ -165,7 +167,7 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @model_validator(mode="after")
-    def _default_models_dir(self) -> "Settings":
+    def _default_models_dir(self) -> Settings:
         if self.models_dir is None:
             self.models_dir = self.data_dir / "models"
         return self

@@ -127,8 +127,9 @@ def _wire_chat(services, turns, chatbot, question, options, sources, model, queu
         yield from handlers.respond(services, message, session, passages, handlers.Scope(articles, since, until))
 
     def chat_next(waiting: list, session: list, passages: float, articles: list | None = None, since: str | None = None,
-                  until: str | None = None):
-        yield from handlers.respond_next(services, waiting, session, passages, handlers.Scope(articles, since, until))
+                  until: str | None = None, request: gr.Request = None):
+        yield from handlers.respond_next(services, waiting, session, passages, handlers.Scope(articles, since, until),
+                                         request.session_hash if request else None)
 
     def select(session: list, shown: str, evt: gr.SelectData):
         return handlers.show_turn(services, session, shown, evt.index)
@@ -137,17 +138,18 @@ def _wire_chat(services, turns, chatbot, question, options, sources, model, queu
         handlers.on_like(services, session, evt)
 
     # A question sent while an answer streams joins the session's queue at once (trigger_mode="multiple": no send is
-    # ignored); each send then runs one answer, in turn on the model, and the queue shows what waits.
+    # ignored); each send then runs one answer, a session's in turn, and the queue shows what waits.
     pending = gr.State([])
     question.submit(handlers.enqueue, [question, pending], [question, pending, queued], trigger_mode="multiple",
                     api_visibility="private", concurrency_limit=None).then(
         chat_next, [pending, turns, *options], [chatbot, sources, turns, pending, queued], concurrency_id="llm",
+        concurrency_limit=services.settings.llm.parallel,
         show_progress="minimal", api_visibility="private").then(
         lambda: handlers.model_markdown(services), None, model, api_visibility="private", concurrency_limit=None)
     # The same chat for API clients (Client(url).predict(question, k, api_name="/chat")), the session's turns kept.
     api_question = gr.Textbox(visible=False)
     api_question.submit(chat, [api_question, turns, *options], [chatbot, sources, turns, api_question], api_name="chat",
-                        concurrency_id="llm")
+                        concurrency_id="llm", concurrency_limit=services.settings.llm.parallel)
     chatbot.select(select, [turns, sources], sources, api_visibility="private", concurrency_limit=None)
     chatbot.clear(lambda: ([], render.EMPTY_SOURCES), None, [turns, sources], api_visibility="private", concurrency_limit=None)
     chatbot.like(like, turns, None, api_visibility="private")
@@ -197,11 +199,11 @@ def _corpus_writes(services, table: gr.Dataframe) -> gr.Dropdown:
     def do_links(text: str, progress=gr.Progress(track_tqdm=True)):
         return handlers.add_links(services, text, progress)
 
-    upload.upload(do_upload, upload, [status, table, pick, upload], concurrency_id="llm", api_visibility="private")
+    upload.upload(do_upload, upload, [status, table, pick, upload], concurrency_id="write", api_visibility="private")
     for event in (link.submit, fetch.click):
-        event(do_links, link, [status, table, pick, link], concurrency_id="llm", api_visibility="private")
+        event(do_links, link, [status, table, pick, link], concurrency_id="write", api_visibility="private")
     remove.click(lambda article_id: handlers.remove_article(services, article_id), pick, [status, table, pick],
-                 concurrency_id="llm", api_visibility="private")
+                 concurrency_id="write", api_visibility="private")
     table.select(pick_row, None, pick, api_visibility="private", concurrency_limit=None)
     return pick
 
@@ -225,7 +227,7 @@ def _api(services, writes: bool) -> None:
         """The store, models and settings in use, as `rag info --json` (``articles``: with the article list)."""
         return handlers.info_json(services, articles)
 
-    gr.api(ask, api_name="ask", concurrency_id="llm")
+    gr.api(ask, api_name="ask", concurrency_id="llm", concurrency_limit=services.settings.llm.parallel)
     gr.api(search, api_name="search", concurrency_limit=None)
     gr.api(info, api_name="info", concurrency_limit=None)
     if not writes:
@@ -239,8 +241,8 @@ def _api(services, writes: bool) -> None:
         """Remove one article, as `rag remove --json`."""
         return handlers.remove_json(services, article_id)
 
-    gr.api(ingest, api_name="ingest", concurrency_id="llm")
-    gr.api(remove, api_name="remove", concurrency_id="llm")
+    gr.api(ingest, api_name="ingest", concurrency_id="write")
+    gr.api(remove, api_name="remove", concurrency_id="write")
 
 
 def build_app(services, writes: bool = True) -> gr.Blocks:
@@ -255,7 +257,8 @@ def build_app(services, writes: bool = True) -> gr.Blocks:
             _corpus_tab(services, demo, writes)
 
         _api(services, writes)
-    # One generation at a time (llama.cpp contexts are not thread-safe): others wait in the queue.
+    # Answers: as many at once as the model decodes together (llm.parallel), the others wait in gradio's queue, told
+    # their place; writes to the store one at a time.
     demo.queue(default_concurrency_limit=1)
     return demo
 

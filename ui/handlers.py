@@ -6,12 +6,14 @@ a user's data on a shared object. Library errors (``RagError``) become ``gr.Erro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import gradio as gr
@@ -99,22 +101,30 @@ def enqueue(question: str, pending: list[str]) -> tuple[str, list[str], str]:
     if not question:
         gr.Warning("Type a question first.")
         return "", pending, render.queued_html(pending)
-    pending = [*pending, question]
+    pending.append(question)  # in place: a run of this session waiting its turn reads it (see respond_next)
     return "", pending, render.queued_html(pending)
 
 
-def respond_next(services, pending: list[str], turns: list[Answer], k: float, scope: Scope | None = None):
-    """Answer the first waiting question (one run per question sent: the runs take turns on the model).
-    Yields (chat messages, sources panel, turns, pending questions, the queue's display)."""
-    if not pending:
-        yield gr.skip(), gr.skip(), turns, pending, gr.skip()
-        return
-    question, rest = pending[0], pending[1:]
-    first = True
-    for messages, panel, turns, _ in respond(services, question, turns, k, scope):
-        # the queue is written once, at the start: questions sent meanwhile are added to it by ``enqueue``
-        yield messages, panel, turns, *((rest, render.queued_html(rest)) if first else (gr.skip(), gr.skip()))
-        first = False
+_session_turns: dict[str, threading.Lock] = {}
+
+
+def respond_next(services, pending: list[str], turns: list[Answer], k: float, scope: Scope | None = None,
+                 session: str | None = None):
+    """Answer the first waiting question (one run per question sent). Several sessions are answered at once; within
+    ``session`` the runs take turns, and ``pending`` and ``turns`` are updated in place, so a run that waited reads the
+    answer before it as history. Yields (chat messages, sources panel, turns, pending questions, the queue's display)."""
+    lock = _session_turns.setdefault(session, threading.Lock()) if session else contextlib.nullcontext()
+    with lock:
+        if not pending:
+            yield gr.skip(), gr.skip(), turns, pending, gr.skip()
+            return
+        question = pending.pop(0)
+        first = True
+        for messages, panel, answered, _ in respond(services, question, turns, k, scope):
+            turns[len(turns):] = answered[len(turns):]
+            # the queue is written once, at the start: questions sent meanwhile are added to it by ``enqueue``
+            yield messages, panel, turns, *((pending, render.queued_html(pending)) if first else (gr.skip(), gr.skip()))
+            first = False
 
 
 def show_turn(services, turns: list[Answer], shown: str, index):
@@ -198,7 +208,7 @@ def model_markdown(services) -> str:
 # -- feedback and export ------------------------------------------------------------------
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record_feedback(data_dir: Path, turns: list[Answer], index, liked) -> dict | None:

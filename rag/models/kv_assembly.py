@@ -1,13 +1,13 @@
-"""Build a prompt's KV cache in llama.cpp from the passages' saved states instead of reading every token.
+"""Fill a sequence of the engine's KV cache from the passages' saved states instead of reading every token.
 
-The prompt is tokenized exactly as ``create_chat_completion`` tokenizes it; each passage's tokens are found
-in it, and where they are, their saved cells (rag/models/prompt_cache.py) are loaded into sequence 1,
+The prompt is tokenized as the chat template makes it; each passage's tokens are found in it, and where
+they are, their saved cells (rag/models/prompt_cache.py) are loaded into the engine's scratch sequence,
 moved to the passage's position (``llama_memory_seq_add``: RoPE models shift their keys, as in llama.cpp's
-examples/passkey) and shared into sequence 0; everything between them ("\\n\\n[2]", the question) is decoded
-as usual. Then ``llama_cpp.Llama`` finds the assembled tokens as its cached prefix and reads only the rest,
-so generation, streaming and log-probabilities are today's. The model reads the same token ids as with
-the full prompt; only the passages' attention to the passages before them is lost (each was read right
-after the system prompt), which ``recompute`` tokens at each passage's start partly restore (CacheBlend).
+examples/passkey) and shared into the question's sequence; everything between them ("\\n\\n[2]") is
+decoded as usual, and the engine reads the rest (the question) and writes the answer (rag/models/engine.py).
+The model reads the same token ids as with the full prompt; only the passages' attention to the passages
+before them is lost (each was read right after the system prompt), which ``recompute`` tokens at each
+passage's start partly restore (CacheBlend).
 """
 
 from __future__ import annotations
@@ -84,14 +84,15 @@ def model_hash(path: Path, flash_attn: bool) -> str:
     return hashlib.sha256(f"{sha}|{llama_cpp.__version__}|fa={flash_attn}".encode()).hexdigest()
 
 
-def open_two_sequences(llm) -> str | None:
-    """Reopen the context with a second sequence (where saved states are loaded) sharing one cache;
-    the reason it cannot be used, or None."""
+def open_context(llm, parallel: int) -> str | None:
+    """Reopen ``llm``'s context for ``parallel`` answering sequences and one more (where saved states are loaded),
+    all sharing one cache of ``n_ctx`` cells each; the reason the passage cache cannot be used, or None."""
     import llama_cpp
     from llama_cpp import _internals
 
     params = llm.context_params
-    params.n_seq_max, params.kv_unified = 2, True
+    params.n_seq_max, params.kv_unified = parallel + 1, True
+    params.n_ctx = llm.n_ctx() * (parallel + 1)
     fresh = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
     old, llm._ctx = llm._ctx, fresh
     old.close()
@@ -103,102 +104,87 @@ def open_two_sequences(llm) -> str | None:
 
 
 class Assembler:
+    """Loads the passages' saved states into one sequence of an engine's cache (rag/models/engine.py)."""
+
     def __init__(self, llm, data_dir: Path, model_key: str, budget_bytes: int, recompute: int = 0):
         import llama_cpp
 
         self.llm, self.lib = llm, llama_cpp
         self.data_dir, self.model_key, self.budget_bytes, self.recompute = data_dir, model_key, budget_bytes, recompute
-        self.formatter = _chat_formatter(llm)
         self.states: PassageStates | None = None
         self.stats = {"loaded": 0, "built": 0, "recomputed": 0}  # passages, passages, tokens
 
-    @property
-    def _mem(self):
-        return self.lib.llama_get_memory(self.llm._ctx.ctx)
-
-    def prompt_tokens(self, messages: list[dict]) -> list[int]:
-        """The prompt's token ids exactly as ``Llama.create_chat_completion`` makes them."""
-        result = self.formatter(messages=messages)
-        return self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
-
     def passage_tokens(self, text: str) -> list[int]:
-        return self.llm.tokenize(f" {' '.join(text.split())}".encode("utf-8"), add_bos=False, special=True)
+        return self.llm.tokenize(f" {' '.join(text.split())}".encode(), add_bos=False, special=True)
 
-    def assemble(self, messages: list[dict], chunks) -> None:
-        """Leave in llama.cpp's cache the prompt of ``messages`` up to its last passage, from saved states."""
-        prompt = self.prompt_tokens(messages)
+    def assemble(self, engine, seq: int, prompt: list[int], held: int, chunks) -> int:
+        """Fill ``seq``, which holds ``prompt[:held]``, up to the prompt's last passage from saved states (building
+        the missing ones); returns how many of the prompt's first tokens it holds then."""
         texts = [" ".join(c.text.split()) for c in chunks]
         tokens = [self.passage_tokens(t) for t in texts]
         spans = find_spans(prompt, tokens)
         if not spans:
-            return
+            return held
         frame, end = spans[0].start, spans[-1].start + spans[-1].length
-        if common_prefix(self.llm.input_ids[:self.llm.n_tokens].tolist(), prompt) >= end:
-            return  # the same passages as the last prompt (a second part, a second try): llama.cpp holds them
+        if held >= end:
+            return held  # the same passages as a prompt held before (a second part, the same question again)
         if self.states is None or not self.states.key.endswith(tokens_hash(prompt[:frame])):
             self.states = PassageStates(self.data_dir, self.model_key, tokens_hash(prompt[:frame]), self.budget_bytes)
-        self._keep_prefix(prompt, frame)
+        if held > frame:
+            self.lib.llama_memory_seq_rm(engine.mem, seq, frame, -1)
+        engine.decode(seq, prompt[held:frame], held)
         saved = {}
         for span in spans:
             chunk = chunks[span.index]
             saved[span.index] = self.states.get(chunk.article_id, texts[span.index], tokens[span.index])
             if saved[span.index] is None:
-                saved[span.index] = self._build(tokens[span.index], frame)
+                saved[span.index] = self._build(engine, seq, tokens[span.index], frame)
                 self.states.put(chunk.article_id, texts[span.index], saved[span.index])
                 self.stats["built"] += 1
-        self._place(prompt, frame, spans, saved, chunks, texts)
+        return self._place(engine, seq, prompt, frame, spans, saved, chunks, texts)
 
-    def _keep_prefix(self, prompt: list[int], frame: int) -> None:
-        """Sequence 0 holds the prompt's first ``frame`` tokens (the cached system prompt stays)."""
-        llm = self.llm
-        held = min(common_prefix(llm.input_ids[:llm.n_tokens].tolist(), prompt), frame)
-        llm.n_tokens = held
-        llm.eval(prompt[held:frame])
-
-    def _build(self, tokens: list[int], frame: int) -> State:
-        """Read ``tokens`` right after the frame and save their cells alone (copied to sequence 1)."""
-        lib, llm = self.lib, self.llm
-        llm.n_tokens = frame
-        llm.eval(tokens)
-        lib.llama_memory_seq_cp(self._mem, 0, 1, frame, frame + len(tokens))
-        size = lib.llama_state_seq_get_size(llm._ctx.ctx, 1)
+    def _build(self, engine, seq: int, tokens: list[int], frame: int) -> State:
+        """Read ``tokens`` right after the frame (shared from ``seq``) in the scratch sequence; save their cells alone."""
+        lib, ctx, scratch = self.lib, engine.ctx, engine.scratch
+        lib.llama_memory_seq_rm(engine.mem, scratch, -1, -1)
+        lib.llama_memory_seq_cp(engine.mem, seq, scratch, 0, frame)
+        engine.decode(scratch, tokens, frame)
+        lib.llama_memory_seq_rm(engine.mem, scratch, 0, frame)
+        size = lib.llama_state_seq_get_size(ctx, scratch)
         buffer = (ctypes.c_uint8 * size)()
-        written = lib.llama_state_seq_get_data(llm._ctx.ctx, buffer, size, 1)
-        lib.llama_memory_seq_rm(self._mem, 1, -1, -1)
-        llm.n_tokens = frame
+        written = lib.llama_state_seq_get_data(ctx, buffer, size, scratch)
+        lib.llama_memory_seq_rm(engine.mem, scratch, -1, -1)
         return State(list(tokens), ctypes.string_at(buffer, written))
 
-    def _place(self, prompt, frame, spans, saved, chunks, texts) -> None:
+    def _place(self, engine, seq, prompt, frame, spans, saved, chunks, texts) -> int:
         """Decode the gaps, load each passage's cells at its position; stop at the first state llama.cpp refuses."""
-        llm, lib = self.llm, self.lib
+        lib, mem, scratch = self.lib, engine.mem, engine.scratch
         cursor = frame
         for span in spans:
             first = min(span.start + self.recompute, span.start + span.length)
-            llm.n_tokens = cursor
-            llm.eval(prompt[cursor:first])
+            engine.decode(seq, prompt[cursor:first], cursor)
+            cursor = first
             state = saved[span.index]
             buffer = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
-            if not lib.llama_state_seq_set_data(llm._ctx.ctx, buffer, len(state.data), 1):
+            if not lib.llama_state_seq_set_data(engine.ctx, buffer, len(state.data), scratch):
                 log.warning("llama.cpp refused a saved passage state: it is rebuilt next time")
+                lib.llama_memory_seq_rm(mem, scratch, -1, -1)
                 self.states.drop(chunks[span.index].article_id, texts[span.index])
-                cursor = first
                 break
             offset = first - span.start
-            lib.llama_memory_seq_rm(self._mem, 1, frame + span.length, -1)
-            lib.llama_memory_seq_rm(self._mem, 1, frame, frame + offset)
+            lib.llama_memory_seq_rm(mem, scratch, frame + span.length, -1)
+            lib.llama_memory_seq_rm(mem, scratch, frame, frame + offset)
             if span.start != frame:
-                lib.llama_memory_seq_add(self._mem, 1, frame + offset, frame + span.length, span.start - frame)
-            lib.llama_memory_seq_cp(self._mem, 1, 0, -1, -1)
-            lib.llama_memory_seq_rm(self._mem, 1, -1, -1)
+                lib.llama_memory_seq_add(mem, scratch, frame + offset, frame + span.length, span.start - frame)
+            lib.llama_memory_seq_cp(mem, scratch, seq, -1, -1)
+            lib.llama_memory_seq_rm(mem, scratch, -1, -1)
             cursor = span.start + span.length
-            llm.input_ids[first:cursor] = prompt[first:cursor]
             self.stats["loaded"] += 1
-            self.stats["recomputed"] += first - span.start
-        llm.n_tokens = cursor
-        llm._requires_eval = True
+            self.stats["recomputed"] += offset
+        return cursor
 
 
-def _chat_formatter(llm):
+def chat_formatter(llm):
     """The chat formatter ``Llama`` built from the GGUF's template (the same arguments, so the same prompt)."""
     from llama_cpp import llama_chat_format
 

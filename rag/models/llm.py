@@ -9,12 +9,13 @@ Heavy imports happen inside each factory, so the fake needs none of them.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from rag.errors import ModelError
 from rag.models.files import resolve_gguf
@@ -28,6 +29,21 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     tokens: list[tuple[str, float]] = field(default_factory=list)  # greedy llama.cpp: each token written, its log-probability
+
+
+class PerThreadUsage:
+    """``usage``: the calling thread's last answer (several threads answer at once on one backend)."""
+
+    def _per_thread(self) -> threading.local:
+        return self.__dict__.setdefault("_usage_per_thread", threading.local())
+
+    @property
+    def usage(self) -> Usage:
+        return getattr(self._per_thread(), "usage", Usage())
+
+    @usage.setter
+    def usage(self, value: Usage) -> None:
+        self._per_thread().usage = value
 
 
 class ChatLLM(Protocol):
@@ -44,7 +60,7 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 3 + 1
 
 
-class FakeLLM:
+class FakeLLM(PerThreadUsage):
     """Replies from ``script`` in turn; with no script, cites the first sentence of passage [1]."""
 
 
@@ -58,7 +74,7 @@ class FakeLLM:
     def _reply(self, messages: list[dict]) -> str:
         if self.script:
             return self.script[(len(self.calls) - 1) % len(self.script)]
-        match = re.search(r"^\[1\][^\n]*?\n?(.+?)(?:\n\[2\]|\n\n|$)", messages[-1]["content"], re.M | re.S)
+        match = re.search(r"^\[1\][^\n]*?\n?(.+?)(?:\n\[2\]|\n\n|$)", messages[-1]["content"], re.MULTILINE | re.DOTALL)
         if not match:
             return "Je ne sais pas."
         first_sentence = re.split(r"(?<=[.!?])\s", match.group(1).strip(), maxsplit=1)[0]
@@ -85,26 +101,18 @@ def engine_options(cfg: LLMSettings) -> dict:
     return dict(n_ctx=cfg.n_ctx, n_threads=threads, n_threads_batch=threads, n_batch=512, flash_attn=cfg.flash_attn, verbose=False)
 
 
-def _token_recorder(llm, tokens: list[tuple[str, float]]):
-    """A llama.cpp logits processor that appends (text, log-probability) of the likeliest next token to ``tokens``
-    and leaves the logits as they are. Special tokens (the end of the answer) come out as ''."""
-    import numpy as np
+class LlamaCppLLM(PerThreadUsage):
+    """llama.cpp in this process, answering up to ``parallel`` questions at once (rag/models/engine.py); safe to
+    call from many threads. ``usage`` is the calling thread's last answer."""
 
-    def record(_input_ids, logits):
-        best = int(np.argmax(logits))
-        logprob = -math.log(float(np.exp(logits - logits[best]).sum()))
-        tokens.append((llm.detokenize([best]).decode("utf-8", "replace"), round(logprob, 4)))
-        return logits
-
-    return record
-
-
-class LlamaCppLLM:
     def __init__(self, cfg: LLMSettings, models_dir: Path, data_dir: Path | None = None):
         try:
             from llama_cpp import Llama
         except ImportError:
             raise ModelError("llama-cpp-python is not installed; run: make setup (or pip install llama-cpp-python)") from None
+        from rag.models import kv_assembly
+        from rag.models.engine import Engine
+
         source = resolve_gguf(cfg.model, models_dir)
         common = engine_options(cfg)
         try:
@@ -112,25 +120,24 @@ class LlamaCppLLM:
                 self._llm = Llama.from_pretrained(repo_id=source[0], filename=source[1], **common)
             else:
                 self._llm = Llama(model_path=str(source), **common)
+            cannot_shift = kv_assembly.open_context(self._llm, cfg.parallel)
         except Exception as exc:  # noqa: BLE001 - llama.cpp reports load failures as ValueError/RuntimeError
             raise ModelError(f"cannot load {cfg.model}: {str(exc)[:200]} (the file may be corrupt: delete it and retry)") from None
         self.cfg = cfg
         self.n_ctx = cfg.n_ctx
         self.name = cfg.model if not isinstance(source, Path) else source.stem
-        self.usage = Usage()
-        self.assembler = self._passage_cache(source, data_dir) if cfg.passage_cache else None
+        self.formatter = kv_assembly.chat_formatter(self._llm)
+        self.engine = Engine(self._llm, cfg.parallel, cfg.temperature)
+        if cfg.passage_cache:
+            self.engine.assembler = self._passage_cache(source, data_dir, cannot_shift)
 
-    def _passage_cache(self, source, data_dir: Path | None):
+    def _passage_cache(self, source, data_dir: Path | None, cannot_shift: str | None):
         """The passage-state assembler (rag/models/kv_assembly.py), or None with the reason logged."""
         from rag.models import kv_assembly
 
+        reason = cannot_shift
         if data_dir is None or not isinstance(source, Path):
             reason = "no data directory" if data_dir is None else "a hub model has no local file to key the states by"
-        else:
-            try:
-                reason = kv_assembly.open_two_sequences(self._llm)
-            except Exception as exc:  # noqa: BLE001 - a llama.cpp build without these calls
-                reason = f"llama.cpp could not open a second sequence: {str(exc)[:120]}"
         if reason:
             log.info("passage cache off: %s; every prompt is read in full", reason)
             return None
@@ -140,41 +147,36 @@ class LlamaCppLLM:
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
-    def _assemble(self, messages: list[dict], passages: list | None) -> None:
-        """Load the passages' saved states into llama.cpp's cache; any failure leaves the prompt to be read in full."""
-        if not (self.assembler and passages):
-            return
-        try:
-            self.assembler.assemble(messages, [p.chunk for p in passages])
-        except Exception:  # noqa: BLE001 - a cache must never cost an answer
-            log.warning("passage states not used for this prompt", exc_info=True)
-            self._llm.n_tokens = 0
+    def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        """The prompt's token ids as the GGUF's chat template makes them (as ``create_chat_completion`` would)."""
+        result = self.formatter(messages=messages)
+        return self._llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
 
     def stream_chat(self, messages: list[dict], max_tokens: int, passages: list | None = None) -> Iterator[str]:
-        from llama_cpp import LogitsProcessorList
+        from rag.models.engine import Finished, Request
 
-        self._assemble(messages, passages)
+        prompt = self.prompt_tokens(messages)
+        if len(prompt) + max_tokens > self.n_ctx:
+            raise ModelError(f"the prompt ({len(prompt)} tokens) and the answer do not fit in the context ({self.n_ctx}): "
+                             "raise RAG_LLM__N_CTX")
+        request = self.engine.submit(Request(prompt, max_tokens, [p.chunk for p in passages or []]))
+        try:
+            while True:
+                item = request.out.get()
+                if isinstance(item, Exception):
+                    raise item
+                if isinstance(item, Finished):
+                    # Greedy decoding writes the likeliest token: its log-probability is kept (the confidence rule
+                    # reads it); sampling at a temperature writes another token, so nothing is kept then.
+                    tokens = item.tokens if self.cfg.temperature == 0 else []
+                    self.usage = Usage(item.prompt_tokens, item.completion_tokens, tokens)
+                    return
+                yield item
+        finally:
+            request.cancelled = True  # a reader that stops early frees its slot
 
-        tokens: list[tuple[str, float]] = []
-        # Greedy decoding writes the likeliest token: its log-probability is read from the logits on the way (no
-        # measurable cost: total time x0.99, the same texts). Sampling at a temperature writes another token, so
-        # nothing is recorded then.
-        recorder = LogitsProcessorList([_token_recorder(self._llm, tokens)]) if self.cfg.temperature == 0 else None
-        stream = self._llm.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=self.cfg.temperature, stream=True,
-            logits_processor=recorder,
-        )
-        completion = 0
-        for chunk in stream:
-            delta = chunk["choices"][0]["delta"].get("content")
-            if delta:
-                completion += 1
-                yield delta
-        # n_tokens is what the context holds now: the prompt plus what was generated
-        self.usage = Usage(max(self._llm.n_tokens - completion, 0), completion, tokens)
 
-
-class OpenAILikeLLM:
+class OpenAILikeLLM(PerThreadUsage):
     """An OpenAI-compatible server through llama-index's OpenAILike integration."""
 
     def __init__(self, cfg: LLMSettings):

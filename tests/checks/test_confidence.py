@@ -3,15 +3,11 @@ and the warning it gives. Token lists are scripted the way llama.cpp's Qwen toke
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 
 from rag.ask.wording import UNSURE_WARNING
 from rag.checks.check import check_answer
 from rag.checks.confidence import added_word_logprobs, confidence
-from rag.models.llm import _token_recorder
 from rag.settings import AnswerSettings
 from rag.types import Answer, Chunk, Passage, Verdict
 
@@ -68,21 +64,6 @@ def test_the_confidence_check_is_off_with_none():
     assert UNSURE_WARNING not in result.warnings
 
 
-class Vocabulary:
-    def detokenize(self, ids):
-        return {0: b" non", 1: b" oui", 2: b"\xc3"}[ids[0]]
-
-
-def test_the_recorder_writes_the_likeliest_token_and_leaves_the_logits_alone():
-    written: list[tuple[str, float]] = []
-    record = _token_recorder(Vocabulary(), written)
-    logits = np.array([0.0, math.log(3.0), -50.0], dtype=np.float32)
-    assert record([], logits) is logits and logits[1] == np.float32(math.log(3.0))
-    assert written == [(" oui", pytest.approx(math.log(0.75), abs=1e-4))]
-    record([], np.array([0.0, 0.0, 9.0], dtype=np.float32))  # half of a two-byte character
-    assert written[1][0] == "\ufffd" and written[1][1] == pytest.approx(0.0, abs=1e-3)
-
-
 def test_the_pipeline_passes_the_models_tokens_to_the_checks_and_the_json(make_services):
     from conftest import SEEDS
 
@@ -96,7 +77,7 @@ def test_the_pipeline_passes_the_models_tokens_to_the_checks_and_the_json(make_s
     def hesitant(messages, max_tokens, passages=None):  # the scripted reply, written with hesitation over every word
         yield from stream(messages, max_tokens)
         llm.usage = Usage(llm.usage.prompt_tokens, llm.usage.completion_tokens,
-                          [(f" {w}", -2.0) for w in "Poutine a offert à Kim une carabine de production russe".split()])
+                          [(f" {w}", -2.0) for w in ["Poutine", "a", "offert", "à", "Kim", "une", "carabine", "de", "production", "russe"]])
 
     llm.stream_chat = hesitant
     result = answer(services, "Quel cadeau Poutine a-t-il offert à Kim ?")

@@ -4,14 +4,13 @@ and the fall-back to the full prompt."""
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 
 from conftest import SEEDS
 
 from rag import ingest
 from rag.ingestion.indexing import remove
 from rag.models.kv_assembly import MIN_SPAN, Span, find_spans
-from rag.models.llm import LlamaCppLLM, make_llm
+from rag.models.llm import make_llm
 from rag.models.prompt_cache import DIRNAME, PassageStates, State, forget_article
 from rag.pipeline import answer
 
@@ -84,17 +83,3 @@ def test_backends_without_llama_cpp_log_why_and_answer_from_the_full_prompt(make
     ingest(services, [SEEDS], progress=False)
     result = answer(services, "Quel cadeau Poutine a-t-il offert à Kim ?")
     assert not result.abstained and services.llm.calls  # the fake read the prompt it was given
-
-
-def test_a_failure_while_loading_states_leaves_the_prompt_to_be_read_in_full(caplog):
-    llm = LlamaCppLLM.__new__(LlamaCppLLM)
-    llm._llm = SimpleNamespace(n_tokens=700)
-
-    def broken(messages, chunks):
-        raise RuntimeError("llama_state_seq_set_data failed")
-
-    llm.assembler = SimpleNamespace(assemble=broken)
-    passages = [SimpleNamespace(chunk=SimpleNamespace(text="x", article_id="a"))]
-    with caplog.at_level(logging.WARNING):
-        llm._assemble([{"role": "user", "content": "q"}], passages)
-    assert llm._llm.n_tokens == 0 and "passage states not used" in caplog.text
