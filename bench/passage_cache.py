@@ -35,28 +35,28 @@ def build_all_states(services, limit: int | None = None) -> float:
     from rag.types import Passage
 
     chunks = services.store.all_chunks()[:limit]
-    assembler = services.llm.assembler
     started = time.perf_counter()
     for i in range(0, len(chunks), 4):
         passages = [Passage(chunk=c, score=1.0) for c in chunks[i:i + 4]]
-        assembler.assemble(build_messages("?", passages, "fr"), chunks[i:i + 4])
+        for _ in services.llm.stream_chat(build_messages("?", passages, "fr"), 1, passages=passages):
+            pass
     return time.perf_counter() - started
 
 
 def read_1000_tokens(services) -> float:
-    """Seconds to read a 1,000-token prompt with nothing cached (the product's Llama and options)."""
+    """Seconds to read a 1,000-token prompt with nothing cached (the product's model and options)."""
     from rag.ask.prompting import build_messages
 
     llm = services.llm
     question = "Quel cadeau Poutine a-t-il offert à Kim ?"
     passages = services.retriever.retrieve(question, k=8)
-    tokens = llm.assembler.prompt_tokens(build_messages(question, passages, "fr"))
+    tokens = llm.prompt_tokens(build_messages(question, passages, "fr"))
     assert len(tokens) >= 1000, len(tokens)
-    llm._llm.n_tokens = 0
+    llm.engine.forget(0)
     started = time.perf_counter()
-    llm._llm.eval(tokens[:1000])
+    llm.engine.decode(0, tokens[:1000], 0)
     seconds = time.perf_counter() - started
-    llm._llm.n_tokens = 0
+    llm.engine.forget(0)
     return seconds
 
 
@@ -65,7 +65,7 @@ def system_length(services) -> int:
     from rag.ask.prompting import build_messages
     from rag.models.kv_assembly import common_prefix
 
-    tokens = services.llm.assembler.prompt_tokens
+    tokens = services.llm.prompt_tokens
     return common_prefix(tokens(build_messages("a", [], "fr")), tokens(build_messages("b", [], "fr")))
 
 
@@ -73,11 +73,11 @@ def ask(services, assembler, recompute: int, item, keep: int) -> dict:
     from rag import answer
     from rag.eval.metrics import must_include_ok
 
-    llm = services.llm
-    llm.assembler = assembler
+    engine = services.llm.engine
+    engine.assembler = assembler
     if assembler is not None:
         assembler.recompute = recompute
-    llm._llm.n_tokens = min(llm._llm.n_tokens, keep)  # only the system prompt stays read
+    engine.forget(keep)  # only the system prompt stays read
     result = answer(services, item.question)
     ok = must_include_ok(result.text, item.must_include) if item.answerable and item.must_include else None
     return {"first_token_s": result.timings["first_token_s"], "total_s": result.timings["total_s"],
@@ -103,7 +103,7 @@ def main() -> None:
         report = ingest(services, [SEEDS], progress=False)
         ingest_s = time.perf_counter() - ingest_s
         services.retriever.retrieve("warm up", k=1)
-        assembler = services.llm.assembler
+        assembler = services.llm.engine.assembler
         assert assembler is not None, "the passage cache is off for this model (see the log)"
         build_s = build_all_states(services, 8 if args.quick else None)
         read_s = read_1000_tokens(services)

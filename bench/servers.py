@@ -126,5 +126,25 @@ def rag_server(env: dict | None = None, timeout_s: float = 600.0, log_dir: str |
     url = f"http://127.0.0.1:{port}/"
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     log_path = Path(log_dir or tempfile.gettempdir()) / f"rag-serve-{port}.log"
-    with _server(cmd, url, log_path, timeout_s, env=env):
-        yield url
+    with _server(cmd, url, log_path, timeout_s, env=env) as proc:
+        yield ServerURL(url, proc.pid)
+
+
+class ServerURL(str):
+    """A server's URL that also knows its process id (to read its memory)."""
+
+    def __new__(cls, url: str, pid: int):
+        made = super().__new__(cls, url)
+        made.pid = pid
+        return made
+
+
+def peak_memory_mb(pid: int) -> float | None:
+    """The process's peak resident memory (VmHWM), in MB; None where /proc cannot tell."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None

@@ -45,7 +45,8 @@ class Slot:
     seq: int
     held: list[int] = field(default_factory=list)  # the tokens whose cells this sequence holds, from position 0
     request: Request | None = None
-    pending: list[int] = field(default_factory=list)  # prompt tokens still to read
+    pending: list[int] = field(default_factory=list)  # positions of the prompt to read before the next load
+    loads: list = field(default_factory=list)  # (load a passage's saved cells, the positions to read after it)
     last: int | None = None  # the token written last, read at the next step
     tokens: list[tuple[str, float]] = field(default_factory=list)  # each token written, its log-probability
     decoder: codecs.IncrementalDecoder | None = None
@@ -94,7 +95,7 @@ class Engine:
             try:
                 self._admit()
                 self._step()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the thread must live on: fail the questions in hand, not the server
                 log.exception("llama.cpp engine step failed")
                 for slot in self.slots:
                     if slot.request:
@@ -125,32 +126,31 @@ class Engine:
             self.lib.llama_memory_seq_rm(self.mem, slot.seq, -1, -1)
             if shared:
                 self.lib.llama_memory_seq_cp(self.mem, donor.seq, slot.seq, 0, shared)
-        slot.held = prompt[:shared]
+        slot.request, slot.last, slot.tokens = request, None, []
+        reads, slot.loads = range(shared, len(prompt)), []
         if self.assembler and request.chunks:
             try:
-                held = self.assembler.assemble(self, slot.seq, prompt, shared, request.chunks)
-                slot.held = prompt[:min(held, len(prompt) - 1)]
-                self.lib.llama_memory_seq_rm(self.mem, slot.seq, len(slot.held), -1)
-            except Exception:
+                reads, slot.loads = self.assembler.plan(self, slot.seq, prompt, shared, request.chunks)
+            except Exception:  # noqa: BLE001 - a cache must never cost an answer
                 log.warning("passage states not used for this prompt", exc_info=True)
                 self.lib.llama_memory_seq_rm(self.mem, slot.seq, shared, -1)
-                slot.held = prompt[:shared]
-        slot.request, slot.pending, slot.last, slot.tokens = request, prompt[len(slot.held):], None, []
+        slot.held, slot.pending = prompt[:reads.start], list(reads)
+        self._load(slot)
         slot.decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def decode(self, seq: int, tokens: list[int], start: int) -> None:
-        """Read ``tokens`` into ``seq`` at positions from ``start``, alone and without logits (prompt assembly)."""
+        """Read ``tokens`` into ``seq`` at positions from ``start``, alone and without logits (building a state)."""
         for at in range(0, len(tokens), self.n_batch):
             part = tokens[at:at + self.n_batch]
-            self._fill([(seq, part, start + at, False)])
+            self._fill([(seq, part, list(range(start + at, start + at + len(part))), False)])
             self._decode()
 
-    def _fill(self, entries: list[tuple[int, list[int], int, bool]]) -> list[int]:
-        """Put (sequence, tokens, first position, logits of the last?) in the batch; the batch index of each logits."""
+    def _fill(self, entries: list[tuple[int, list[int], list[int], bool]]) -> list[int]:
+        """Put (sequence, tokens, their positions, logits of the last?) in the batch; the batch index of each logits."""
         b, n, wanted = self.batch, 0, []
-        for seq, tokens, start, logits in entries:
-            for j, token in enumerate(tokens):
-                b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, start + j, 1, False
+        for seq, tokens, positions, logits in entries:
+            for token, pos in zip(tokens, positions):
+                b.token[n], b.pos[n], b.n_seq_id[n], b.logits[n] = token, pos, 1, False
                 b.seq_id[n][0] = seq
                 n += 1
             if logits:
@@ -172,24 +172,40 @@ class Engine:
         busy = [s for s in self.slots if s.request]
         if not busy:
             return
-        entries, room = [], self.n_batch
+        plan, room = [], self.n_batch  # (slot, positions, logits wanted)
         for slot in (s for s in busy if s.last is not None):
-            entries.append((slot, [slot.last]))
+            plan.append((slot, [len(slot.held)], True))
             room -= 1
         for slot in (s for s in busy if s.last is None):
             if room <= 0:
                 break
-            entries.append((slot, slot.pending[:room]))
-            room -= len(entries[-1][1])
-        plan = [(s, t, s.last is not None or len(t) == len(s.pending)) for s, t in entries]
-        wanted = self._fill([(s.seq, t, len(s.held), logits) for s, t, logits in plan])
+            positions = slot.pending[:room]
+            plan.append((slot, positions, positions[-1] == len(slot.request.prompt) - 1))
+            room -= len(plan[-1][1])
+        tokens = [[s.last] if s.last is not None else [s.request.prompt[p] for p in ps] for s, ps, _ in plan]
+        wanted = self._fill([(s.seq, t, ps, logits) for (s, ps, logits), t in zip(plan, tokens)])
         self._decode()
-        for slot, tokens, _ in plan:
-            slot.held += tokens
-            if slot.last is None:
-                slot.pending = slot.pending[len(tokens):]
+        for slot, positions, _ in plan:
+            if slot.last is not None:
+                slot.held.append(slot.last)
+            else:
+                slot.pending = slot.pending[len(positions):]
+                slot.held = slot.request.prompt[:positions[-1] + 1]
+                self._load(slot)
         for slot, index in zip([s for s, _, logits in plan if logits], wanted):
             self._write(slot, index)
+
+    def _load(self, slot: Slot) -> None:
+        """Once what comes before a passage is read, load the passage's saved cells (llama.cpp wants a sequence's
+        positions in order), and so on; a state that fails to load leaves the rest of the prompt to be read."""
+        prompt = slot.request.prompt
+        while not slot.pending and slot.loads:
+            load, positions = slot.loads.pop(0)
+            end = load()
+            if end is None:
+                slot.loads, slot.pending = [], list(range(len(slot.held), len(prompt)))
+            else:
+                slot.held, slot.pending = prompt[:end], list(positions)
 
     def _pick(self, index: int) -> tuple[int, float]:
         """The next token from the logits at ``index`` of the last batch, and its log-probability."""

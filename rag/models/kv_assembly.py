@@ -117,31 +117,39 @@ class Assembler:
     def passage_tokens(self, text: str) -> list[int]:
         return self.llm.tokenize(f" {' '.join(text.split())}".encode(), add_bos=False, special=True)
 
-    def assemble(self, engine, seq: int, prompt: list[int], held: int, chunks) -> int:
-        """Fill ``seq``, which holds ``prompt[:held]``, up to the prompt's last passage from saved states (building
-        the missing ones); returns how many of the prompt's first tokens it holds then."""
+    def plan(self, engine, seq: int, prompt: list[int], held: int, chunks) -> tuple[range, list]:
+        """How to fill ``seq``, which holds ``prompt[:held]``, from the passages' saved states (the missing ones are
+        built now): the positions to read first, then for each passage (a function loading its cells and returning
+        where they end, or None when llama.cpp refuses them; the positions to read after them). The engine reads
+        those positions in its shared batches: the passage labels, the first ``recompute`` tokens of each passage,
+        and after the last passage the question."""
         texts = [" ".join(c.text.split()) for c in chunks]
         tokens = [self.passage_tokens(t) for t in texts]
         spans = find_spans(prompt, tokens)
-        if not spans:
-            return held
-        frame, end = spans[0].start, spans[-1].start + spans[-1].length
-        if held >= end:
-            return held  # the same passages as a prompt held before (a second part, the same question again)
+        if not spans or held >= spans[-1].start + spans[-1].length:
+            return range(held, len(prompt)), []  # nothing to load, or the same passages as a prompt held before
+        frame = spans[0].start
         if self.states is None or not self.states.key.endswith(tokens_hash(prompt[:frame])):
             self.states = PassageStates(self.data_dir, self.model_key, tokens_hash(prompt[:frame]), self.budget_bytes)
         if held > frame:
             self.lib.llama_memory_seq_rm(engine.mem, seq, frame, -1)
-        engine.decode(seq, prompt[held:frame], held)
+            held = frame
         saved = {}
         for span in spans:
             chunk = chunks[span.index]
             saved[span.index] = self.states.get(chunk.article_id, texts[span.index], tokens[span.index])
             if saved[span.index] is None:
+                engine.decode(seq, prompt[held:frame], held)  # a state is built after the frame: read the frame first
+                held = frame
                 saved[span.index] = self._build(engine, seq, tokens[span.index], frame)
                 self.states.put(chunk.article_id, texts[span.index], saved[span.index])
                 self.stats["built"] += 1
-        return self._place(engine, seq, prompt, frame, spans, saved, chunks, texts)
+        starts = [min(s.start + self.recompute, s.start + s.length) for s in spans]
+        ends = [s.start + s.length for s in spans]
+        loads = [(lambda s=s, first=first: self._load(engine, seq, frame, s, first, saved[s.index], chunks, texts),
+                  range(end, starts[i + 1] if i + 1 < len(spans) else len(prompt)))
+                 for i, (s, first, end) in enumerate(zip(spans, starts, ends))]
+        return range(held, starts[0]), loads
 
     def _build(self, engine, seq: int, tokens: list[int], frame: int) -> State:
         """Read ``tokens`` right after the frame (shared from ``seq``) in the scratch sequence; save their cells alone."""
@@ -156,32 +164,26 @@ class Assembler:
         lib.llama_memory_seq_rm(engine.mem, scratch, -1, -1)
         return State(list(tokens), ctypes.string_at(buffer, written))
 
-    def _place(self, engine, seq, prompt, frame, spans, saved, chunks, texts) -> int:
-        """Decode the gaps, load each passage's cells at its position; stop at the first state llama.cpp refuses."""
+    def _load(self, engine, seq: int, frame: int, span: Span, first: int, state: State, chunks, texts) -> int | None:
+        """Load ``state`` (cells saved right after the frame) into ``seq`` from ``first`` to the span's end; returns that
+        end, or None when llama.cpp refuses the state (it is then rebuilt next time)."""
         lib, mem, scratch = self.lib, engine.mem, engine.scratch
-        cursor = frame
-        for span in spans:
-            first = min(span.start + self.recompute, span.start + span.length)
-            engine.decode(seq, prompt[cursor:first], cursor)
-            cursor = first
-            state = saved[span.index]
-            buffer = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
-            if not lib.llama_state_seq_set_data(engine.ctx, buffer, len(state.data), scratch):
-                log.warning("llama.cpp refused a saved passage state: it is rebuilt next time")
-                lib.llama_memory_seq_rm(mem, scratch, -1, -1)
-                self.states.drop(chunks[span.index].article_id, texts[span.index])
-                break
-            offset = first - span.start
-            lib.llama_memory_seq_rm(mem, scratch, frame + span.length, -1)
-            lib.llama_memory_seq_rm(mem, scratch, frame, frame + offset)
-            if span.start != frame:
-                lib.llama_memory_seq_add(mem, scratch, frame + offset, frame + span.length, span.start - frame)
-            lib.llama_memory_seq_cp(mem, scratch, seq, -1, -1)
+        buffer = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)
+        if not lib.llama_state_seq_set_data(engine.ctx, buffer, len(state.data), scratch):
+            log.warning("llama.cpp refused a saved passage state: it is rebuilt next time")
             lib.llama_memory_seq_rm(mem, scratch, -1, -1)
-            cursor = span.start + span.length
-            self.stats["loaded"] += 1
-            self.stats["recomputed"] += offset
-        return cursor
+            self.states.drop(chunks[span.index].article_id, texts[span.index])
+            return None
+        offset = first - span.start
+        lib.llama_memory_seq_rm(mem, scratch, frame + span.length, -1)
+        lib.llama_memory_seq_rm(mem, scratch, frame, frame + offset)
+        if span.start != frame:
+            lib.llama_memory_seq_add(mem, scratch, frame + offset, frame + span.length, span.start - frame)
+        lib.llama_memory_seq_cp(mem, scratch, seq, -1, -1)
+        lib.llama_memory_seq_rm(mem, scratch, -1, -1)
+        self.stats["loaded"] += 1
+        self.stats["recomputed"] += offset
+        return span.start + span.length
 
 
 def chat_formatter(llm):

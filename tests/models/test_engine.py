@@ -160,8 +160,24 @@ def test_a_failure_while_loading_passage_states_leaves_the_prompt_to_be_read_in_
     def broken(engine, seq, prompt, held, chunks):
         raise RuntimeError("llama_state_seq_set_data failed")
 
-    engine.assembler = SimpleNamespace(assemble=broken)
+    engine.assembler = SimpleNamespace(plan=broken)
     with caplog.at_level("WARNING"):
         text, _ = collect(engine.submit(Request([0, 1, 2, 5], 10, chunks=["a passage"])))
     assert text == " w6" and [t for step in lib.decodes for _, _, t in step][:4] == [0, 1, 2, 5]
     assert "passage states not used" in caplog.text
+
+
+def test_saved_passage_cells_are_loaded_in_prompt_order_and_only_the_rest_is_read():
+    lib = FakeLlama()
+    engine = Engine(fake_model(), parallel=2, lib=lib)
+    loaded: list[int] = []
+
+    def load():  # a passage's saved cells at positions 2 and 3, placed once positions 0 and 1 are read
+        loaded.append(len(lib.decodes))
+        lib.cells.setdefault(0, {}).update({2: 2, 3: 3})
+        return 4
+
+    engine.assembler = SimpleNamespace(plan=lambda engine, seq, prompt, held, chunks: (range(0, 2), [(load, range(4, 6))]))
+    text, _ = collect(engine.submit(Request([0, 1, 2, 3, 4, 5], 10, chunks=["a passage"])))
+    read = [pos for step in lib.decodes for _, pos, _ in step]
+    assert text == " w6" and read[:4] == [0, 1, 4, 5] and loaded == [1]  # loaded after the first read, before the rest
