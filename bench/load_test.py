@@ -1,7 +1,7 @@
 """Many people asking at once: a real `rag serve` process, N users (threads with gradio_client).
 
     python -m bench.load_test --users 20 --questions 2          # real models, as configured
-    python -m bench.load_test --compare --users 20               # one at a time against batched + passage states
+    python -m bench.load_test --compare --users 20               # one at a time against batched, full prompts and passage states
     python -m bench.load_test --quick                            # 20 users, 1 question each, scripted LLM (what CI runs)
 
 Each user opens their own client and asks their questions one after another through the `/ask`
@@ -12,9 +12,10 @@ without its fields. Prints users served (every question answered), errors, the l
 bench/results/load_test.json.
 
 ``--compare`` runs, in one run on one data folder: the time this machine takes to read a 1,000-token
-prompt, then the same burst against today's one-at-a-time serving (``llm.parallel = 1``, full prompts)
-and against batched serving with saved passage states (built beforehand, as at ingest), each after one
-question asked alone (a single user's first token), with the server's peak memory.
+prompt, then the same burst against one-at-a-time serving (``llm.parallel = 1``, full prompts, as before
+the engine), batched serving with full prompts (the default) and batched serving with saved passage
+states (built beforehand, as at ingest), each after one question asked alone (a single user's first
+token), with the server's peak memory; written to bench/results/load_compare.json.
 """
 
 from __future__ import annotations
@@ -84,37 +85,29 @@ def run(url: str, users: int, per_user: int, timeout_s: float, pool: list[str] |
             "first_token_p50_s": round(pct(firsts, 50), 2) if (firsts := [r["first_token_s"] for r in flat if r["ok"] and r["first_token_s"]]) else None}
 
 
-def prepare(data: Path, recompute: int, flash_attn: list[bool]) -> tuple[float, float]:
-    """Ingest the seeds into ``data``, save every passage's state (as at ingest) for each flash attention
-    setting compared, and time a 1,000-token read with today's settings."""
+def prepare(data: Path, recompute: int) -> tuple[float, float]:
+    """Ingest the seeds into ``data``, save every passage's state (as at ingest), and time a 1,000-token read."""
     from bench.passage_cache import SEEDS, build_all_states, read_1000_tokens
     from rag import build_services, ingest, load_settings
 
-    build_s = 0.0
-    for i, flash in enumerate(flash_attn):
-        settings = load_settings(data_dir=data, llm={"passage_cache": True, "passage_recompute": recompute, "parallel": 1,
-                                                     "flash_attn": flash})
-        services = build_services(settings)
-        if i == 0:
-            ingest(services, [SEEDS], progress=False)
-        build_s = build_all_states(services)
-    return build_s, read_1000_tokens(build_services(load_settings(data_dir=data, llm={"parallel": 1})))
+    settings = load_settings(data_dir=data, llm={"passage_cache": True, "passage_recompute": recompute, "parallel": 1})
+    services = build_services(settings)
+    ingest(services, [SEEDS], progress=False)
+    return build_all_states(services), read_1000_tokens(services)
 
 
 def compare(args, env: dict) -> dict:
     """Today's one-at-a-time serving and batched serving with passage states, one after the other on one store."""
-    ways = {"one at a time (today)": {"RAG_LLM__PARALLEL": "1", "RAG_LLM__PASSAGE_CACHE": "false"}}
-    flash = [f == "on" for f in args.flash_attn]
+    ways = {"one at a time (before the engine)": {"RAG_LLM__PARALLEL": "1", "RAG_LLM__PASSAGE_CACHE": "false"}}
     for n in args.parallel:
-        for on in flash:
-            ways[f"batched x{n} + passage states{' + flash attention' if on else ''}"] = {
-                "RAG_LLM__PARALLEL": str(n), "RAG_LLM__PASSAGE_CACHE": "true",
-                "RAG_LLM__PASSAGE_RECOMPUTE": str(args.recompute), "RAG_LLM__FLASH_ATTN": str(on).lower()}
+        ways[f"batched x{n} (full prompts, the default)"] = {"RAG_LLM__PARALLEL": str(n), "RAG_LLM__PASSAGE_CACHE": "false"}
+        ways[f"batched x{n} + passage states"] = {"RAG_LLM__PARALLEL": str(n), "RAG_LLM__PASSAGE_CACHE": "true",
+                                                  "RAG_LLM__PASSAGE_RECOMPUTE": str(args.recompute)}
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
         data = Path(tmp) / "data"
         # in a process of its own, which lets go of the store (one process at a time) and of the model when done
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            build_s, read_s = pool.submit(prepare, data, args.recompute, flash).result()
+            build_s, read_s = pool.submit(prepare, data, args.recompute).result()
         alone = questions(args.users + 1)[-1]
         rows = []
         for name, extra in ways.items():
@@ -141,12 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true", help="one at a time against batched + passage states (real models)")
     parser.add_argument("--parallel", type=int, nargs="+", default=[4], help="with --compare: llm.parallel of each batched server")
     parser.add_argument("--recompute", type=int, default=16, help="with --compare: llm.passage_recompute of the batched server")
-    parser.add_argument("--flash-attn", nargs="+", choices=("off", "on"), default=["off"],
-                        help="with --compare: llm.flash_attn of the batched servers (both: off on)")
-    parser.add_argument("--out", default=str(RESULTS / "load_test.json"), help="JSON result file ('' for none)")
+    parser.add_argument("--out", default=None, help="JSON result file ('' for none; default bench/results/load_test.json, "
+                                                     "with --compare load_compare.json)")
     args = parser.parse_args(argv)
     if args.quick:
         args.fake, args.questions = True, 1
+    if args.out is None:
+        args.out = str(RESULTS / ("load_compare.json" if args.compare else "load_test.json"))
     env = dict(os.environ)
     if args.compare:
         result = compare(args, env)
