@@ -90,7 +90,8 @@ class LLMSettings(Section):
     server_model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
     fake_script: list[str] = Field(default_factory=list, description="Replies of the fake LLM, in order (empty = echo the first passage).")
     passage_cache: bool = Field(False, description="llama-cpp: each passage's prompt state computed once (saved under <data_dir>/passage_states) "
-                                "and reused, so only the question and the passage labels are read at question time (docs/performance.md).")
+                                "and reused, so only the question and the passage labels are read at question time: first token about 2x sooner, "
+                                "right answers about 10 points fewer on the dev set (docs/performance.md).")
     passage_cache_mb: int = Field(512, description="Memory kept for passage states, in MB (a few MB a passage with qwen2.5-1.5b); the rest is read from disk.")
     parallel: int = Field(4, ge=1, le=64, description="llama-cpp: questions answered at once, decoded in one batch (each its own "
                           "sequence of the cache); more wait their turn, in order (docs/scaling.md).")
