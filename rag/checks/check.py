@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rag.ask.questions import judges_agreement
 from rag.ask.wording import NOT_FOUND_WARNING, OFF_QUESTION_WARNING, REASONS, RESTATED_WARNING, UNSURE_WARNING
 from rag.checks.claims import read_draft
 from rag.checks.confidence import confidence
@@ -50,7 +51,7 @@ class Checked:
 def judge(claim: Claim, grounder: Grounder, facts: QuestionFacts, cfg: AnswerSettings, off: frozenset[str]) -> Claim:
     """Whether a passage states ``claim``; a supported claim is re-attributed to that passage."""
     g = grounder.ground(claim.text, cross_lingual=facts.crosses, prefer=tuple(claim.cited))
-    if facts.compares and compare.judges_articles(claim):
+    if facts.compares and judges_agreement(claim.text):
         claim.supported, claim.note = False, compare.NOTE
         return claim
     why = objection(g, cfg, off)

@@ -32,7 +32,6 @@ class Window:
     start: int  # character offsets into the passage's chunk text
     end: int
     text: str
-    sentences: int = 1
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -56,7 +55,7 @@ def windows(passages: list[Passage]) -> list[Window]:
         for i, (start, end) in enumerate(spans):
             out.append(Window(number, start, end, text[start:end]))
             if i + 1 < len(spans):
-                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]], sentences=2))
+                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]]))
     return out
 
 
@@ -106,22 +105,16 @@ class Grounding:
     claim: str
     window: Window | None = None
     coverage: float = 0.0
-    new_coverage: float = 0.0
     numbers_ok: bool = False
     names_found: float = 1.0  # share of the names the claim adds that the window has (spelling variants allowed)
     adds: int = 0  # how many content words the claim adds to the question
     cross_lingual: bool = False
-
-    @property
-    def passage(self) -> int | None:
-        return self.window.passage if self.window else None
 
 
 class Grounder:
     """Grounds the claims of one answer in the passages it was given."""
 
     def __init__(self, question: str, passages: list[Passage]):
-        self.question = question
         self.passages = passages
         self.windows = windows(passages)
         self.asked = content_words(question) | {fold(n) for n in name_like_words(question)}
@@ -147,5 +140,5 @@ class Grounder:
                    window.passage in prefer, -len(window.text))
             if key > best_key:
                 best_key = key
-                best = Grounding(text, window, coverage, new_coverage, numbers_ok, names_found, len(new), cross_lingual)
+                best = Grounding(text, window, coverage, numbers_ok, names_found, len(new), cross_lingual)
         return best
