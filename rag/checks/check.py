@@ -166,8 +166,11 @@ def abstain(answer: Answer, code: AbstainCode, detail: str = "") -> Answer:
     return answer
 
 
-def apply(answer: Answer, raw: str, checked: Checked) -> Answer:
-    """The answer as the verdicts make it."""
+def check_answer(answer: Answer, raw: str, cfg: AnswerSettings, off: frozenset[str] = frozenset()) -> Answer:
+    """Check the model's text ``raw`` for ``answer`` (its question and passages) and make the answer of it, as the
+    verdicts make it."""
+    facts = question_facts(answer.question, answer.passages, answer.follows)
+    checked = check(raw, answer.passages, facts, cfg, answer.tokens, off)
     answer.model_text, answer.claims, answer.confidence = raw, checked.claims, checked.confidence
     if checked.verdict == Verdict.ABSTAINED:
         return abstain(answer, checked.abstain_code)
@@ -175,9 +178,3 @@ def apply(answer: Answer, raw: str, checked: Checked) -> Answer:
     answer.citations = citations(checked.claims, answer.passages)
     answer.warnings += checked.warnings
     return answer
-
-
-def check_answer(answer: Answer, raw: str, cfg: AnswerSettings, off: frozenset[str] = frozenset()) -> Answer:
-    """Check the model's text ``raw`` for ``answer`` (its question and passages) and make the answer of it."""
-    facts = question_facts(answer.question, answer.passages, answer.follows)
-    return apply(answer, raw, check(raw, answer.passages, facts, cfg, answer.tokens, off))

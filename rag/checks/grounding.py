@@ -127,8 +127,7 @@ class Grounder:
         question_match = Matcher(cognates=True)  # 'Putin' in the question, 'Poutine' in the answer
         words = content_words(text)
         new = {w for w in words if not question_match.found(w, self.asked)}
-        names = {fold(n) for n in name_like_words(text)} - self.asked
-        names = {n for n in names if not question_match.found(n, self.asked)}
+        names = {n for n in map(fold, name_like_words(text)) if not question_match.found(n, self.asked)}
         numbers = numbers_in(text)
         best, best_key = Grounding(text, adds=len(new), cross_lingual=cross_lingual), ()
         for window in self.windows:
