@@ -81,8 +81,6 @@ class Matcher:
 
 def spelled_alike(a: str, b: str) -> bool:
     """Transliterations of one name: 'vostochny'~'vostotchny', 'putin'~'poutine', 'shoigu'~'choigu'."""
-    if a == b:
-        return True
     if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2:
         return False
     return _edit_distance(a, b) <= (1 if min(len(a), len(b)) < 6 else 2)
