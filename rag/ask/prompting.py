@@ -47,8 +47,6 @@ Question: Qu'a-t-elle remis au maire ?
 Answer: Claire Aubry a remis au maire une maquette de l'ouvrage [1]."""
 
 
-
-
 def format_passages(passages: list[Passage]) -> str:
     """The passages numbered in rank order ([1] the best)."""
     return "\n\n".join(f"[{i}] {' '.join(p.chunk.text.split())}" for i, p in enumerate(passages, start=1))

@@ -83,8 +83,6 @@ def judges_agreement(claim: str) -> bool:
 
 # Question words that take a noun after them ("quel jour", "which region", "combien de missiles", "how many"):
 # the question phrase runs on over lower-case words, "de la journée" included, up to a name, a pronoun or a verb.
-# Question words that take a noun after them ("quel jour", "which region", "combien de missiles", "how many"):
-# the question phrase runs on over lower-case words, "de la journée" included, up to a name, a pronoun or a verb.
 _WH_NOUN = union("QUESTION_WORDS_WITH_NOUN")
 _PHRASE_STOP = union("PHRASE_STOP")
 _LINKS = union("LINKS")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rag.ask.questions import judges_agreement
 from rag.ask.wording import NOT_FOUND_WARNING, OFF_QUESTION_WARNING, REASONS, RESTATED_WARNING, UNSURE_WARNING
 from rag.checks.claims import read_draft
 from rag.checks.confidence import confidence
@@ -50,7 +51,7 @@ class Checked:
 def judge(claim: Claim, grounder: Grounder, facts: QuestionFacts, cfg: AnswerSettings, off: frozenset[str]) -> Claim:
     """Whether a passage states ``claim``; a supported claim is re-attributed to that passage."""
     g = grounder.ground(claim.text, cross_lingual=facts.crosses, prefer=tuple(claim.cited))
-    if facts.compares and compare.judges_articles(claim):
+    if facts.compares and judges_agreement(claim.text):
         claim.supported, claim.note = False, compare.NOTE
         return claim
     why = objection(g, cfg, off)
@@ -165,8 +166,11 @@ def abstain(answer: Answer, code: AbstainCode, detail: str = "") -> Answer:
     return answer
 
 
-def apply(answer: Answer, raw: str, checked: Checked) -> Answer:
-    """The answer as the verdicts make it."""
+def check_answer(answer: Answer, raw: str, cfg: AnswerSettings, off: frozenset[str] = frozenset()) -> Answer:
+    """Check the model's text ``raw`` for ``answer`` (its question and passages) and make the answer of it, as the
+    verdicts make it."""
+    facts = question_facts(answer.question, answer.passages, answer.follows)
+    checked = check(raw, answer.passages, facts, cfg, answer.tokens, off)
     answer.model_text, answer.claims, answer.confidence = raw, checked.claims, checked.confidence
     if checked.verdict == Verdict.ABSTAINED:
         return abstain(answer, checked.abstain_code)
@@ -174,9 +178,3 @@ def apply(answer: Answer, raw: str, checked: Checked) -> Answer:
     answer.citations = citations(checked.claims, answer.passages)
     answer.warnings += checked.warnings
     return answer
-
-
-def check_answer(answer: Answer, raw: str, cfg: AnswerSettings, off: frozenset[str] = frozenset()) -> Answer:
-    """Check the model's text ``raw`` for ``answer`` (its question and passages) and make the answer of it."""
-    facts = question_facts(answer.question, answer.passages, answer.follows)
-    return apply(answer, raw, check(raw, answer.passages, facts, cfg, answer.tokens, off))

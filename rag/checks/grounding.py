@@ -32,7 +32,6 @@ class Window:
     start: int  # character offsets into the passage's chunk text
     end: int
     text: str
-    sentences: int = 1
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -56,7 +55,7 @@ def windows(passages: list[Passage]) -> list[Window]:
         for i, (start, end) in enumerate(spans):
             out.append(Window(number, start, end, text[start:end]))
             if i + 1 < len(spans):
-                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]], sentences=2))
+                out.append(Window(number, start, spans[i + 1][1], text[start : spans[i + 1][1]]))
     return out
 
 
@@ -82,8 +81,6 @@ class Matcher:
 
 def spelled_alike(a: str, b: str) -> bool:
     """Transliterations of one name: 'vostochny'~'vostotchny', 'putin'~'poutine', 'shoigu'~'choigu'."""
-    if a == b:
-        return True
     if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2:
         return False
     return _edit_distance(a, b) <= (1 if min(len(a), len(b)) < 6 else 2)
@@ -106,22 +103,16 @@ class Grounding:
     claim: str
     window: Window | None = None
     coverage: float = 0.0
-    new_coverage: float = 0.0
     numbers_ok: bool = False
     names_found: float = 1.0  # share of the names the claim adds that the window has (spelling variants allowed)
     adds: int = 0  # how many content words the claim adds to the question
     cross_lingual: bool = False
-
-    @property
-    def passage(self) -> int | None:
-        return self.window.passage if self.window else None
 
 
 class Grounder:
     """Grounds the claims of one answer in the passages it was given."""
 
     def __init__(self, question: str, passages: list[Passage]):
-        self.question = question
         self.passages = passages
         self.windows = windows(passages)
         self.asked = content_words(question) | {fold(n) for n in name_like_words(question)}
@@ -134,8 +125,7 @@ class Grounder:
         question_match = Matcher(cognates=True)  # 'Putin' in the question, 'Poutine' in the answer
         words = content_words(text)
         new = {w for w in words if not question_match.found(w, self.asked)}
-        names = {fold(n) for n in name_like_words(text)} - self.asked
-        names = {n for n in names if not question_match.found(n, self.asked)}
+        names = {n for n in map(fold, name_like_words(text)) if not question_match.found(n, self.asked)}
         numbers = numbers_in(text)
         best, best_key = Grounding(text, adds=len(new), cross_lingual=cross_lingual), ()
         for window in self.windows:
@@ -147,5 +137,5 @@ class Grounder:
                    window.passage in prefer, -len(window.text))
             if key > best_key:
                 best_key = key
-                best = Grounding(text, window, coverage, new_coverage, numbers_ok, names_found, len(new), cross_lingual)
+                best = Grounding(text, window, coverage, numbers_ok, names_found, len(new), cross_lingual)
         return best

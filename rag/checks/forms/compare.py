@@ -6,17 +6,13 @@ Not across languages: the quote would be in another language than the question."
 
 from __future__ import annotations
 
-from rag.ask.questions import compared_facts, judges_agreement
+from rag.ask.questions import compared_facts
 from rag.checks.facts import QuestionFacts
 from rag.checks.forms.yes_no import quote
 from rag.checks.grounding import Grounder, Matcher, Window
 from rag.types import Claim
 
 NOTE = "a verdict on whether the articles agree, which no passage states"
-
-
-def judges_articles(claim: Claim) -> bool:
-    return judges_agreement(claim.text)
 
 
 def each_article(facts: QuestionFacts, grounder: Grounder, claims: list[Claim], min_coverage: float) -> list[Claim]:
