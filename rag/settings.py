@@ -93,8 +93,9 @@ class LLMSettings(Section):
                                 "and reused, so only the question and the passage labels are read at question time: first token about 2x sooner, "
                                 "right answers about 10 points fewer on the dev set (docs/performance.md).")
     passage_cache_mb: int = Field(512, description="Memory kept for passage states, in MB (a few MB a passage with qwen2.5-1.5b); the rest is read from disk.")
-    parallel: int = Field(4, ge=1, le=64, description="llama-cpp: questions answered at once, decoded in one batch (each its own "
-                          "sequence of the cache); more wait their turn, in order (docs/scaling.md).")
+    parallel: int = Field(1, ge=1, le=64, description="llama-cpp: questions answered at once, decoded in one batch (each its own "
+                          "sequence of the cache); more wait their turn, in order. On 2 cores 4 at once is slower with full "
+                          "prompts and faster only with passage_cache (docs/performance.md, 'Many people at once').")
     passage_recompute: int = Field(0, description="Tokens at the start of each passage read again after the passages before it "
                                    "instead of loaded (CacheBlend's fix for attention between passages); 0 = load them all.")
 
