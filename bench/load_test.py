@@ -12,8 +12,8 @@ without its fields. Prints users served (every question answered), errors, the l
 bench/results/load_test.json.
 
 ``--compare`` runs, in one run on one data folder: the time this machine takes to read a 1,000-token
-prompt, then the same burst against one-at-a-time serving (``llm.parallel = 1``, full prompts, as before
-the engine), batched serving with full prompts (the default) and batched serving with saved passage
+prompt, then the same burst against one-at-a-time serving (``llm.parallel = 1``, full prompts: the default),
+batched serving with full prompts and batched serving with saved passage
 states (built beforehand, as at ingest), each after one question asked alone (a single user's first
 token), with the server's peak memory; written to bench/results/load_compare.json.
 """
@@ -97,10 +97,10 @@ def prepare(data: Path, recompute: int) -> tuple[float, float]:
 
 
 def compare(args, env: dict) -> dict:
-    """Today's one-at-a-time serving and batched serving with passage states, one after the other on one store."""
-    ways = {"one at a time (before the engine)": {"RAG_LLM__PARALLEL": "1", "RAG_LLM__PASSAGE_CACHE": "false"}}
+    """One-at-a-time serving, then batched serving with full prompts and with passage states, one after the other on one store."""
+    ways = {"one at a time (the default)": {"RAG_LLM__PARALLEL": "1", "RAG_LLM__PASSAGE_CACHE": "false"}}
     for n in args.parallel:
-        ways[f"batched x{n} (full prompts, the default)"] = {"RAG_LLM__PARALLEL": str(n), "RAG_LLM__PASSAGE_CACHE": "false"}
+        ways[f"batched x{n}, full prompts"] = {"RAG_LLM__PARALLEL": str(n), "RAG_LLM__PASSAGE_CACHE": "false"}
         ways[f"batched x{n} + passage states"] = {"RAG_LLM__PARALLEL": str(n), "RAG_LLM__PASSAGE_CACHE": "true",
                                                   "RAG_LLM__PASSAGE_RECOMPUTE": str(args.recompute)}
     with tempfile.TemporaryDirectory(prefix="rag-load-") as tmp:
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fake", action="store_true", help="scripted LLM and hashing embedder in a temp data dir")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds one request may take, queueing included")
     parser.add_argument("--quick", action="store_true", help="--fake with 1 question per user")
-    parser.add_argument("--compare", action="store_true", help="one at a time against batched + passage states (real models)")
+    parser.add_argument("--compare", action="store_true", help="one at a time against batched, full prompts and passage states (real models)")
     parser.add_argument("--parallel", type=int, nargs="+", default=[4], help="with --compare: llm.parallel of each batched server")
     parser.add_argument("--recompute", type=int, default=16, help="with --compare: llm.passage_recompute of the batched server")
     parser.add_argument("--out", default=None, help="JSON result file ('' for none; default bench/results/load_test.json, "
