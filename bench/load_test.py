@@ -12,10 +12,10 @@ without its fields. Prints users served (every question answered), errors, the l
 bench/results/load_test.json.
 
 ``--compare`` runs, in one run on one data folder: the time this machine takes to read a 1,000-token
-prompt, then the same burst against one-at-a-time serving (``llm.parallel = 1``, full prompts: the default),
-batched serving with full prompts and batched serving with saved passage
-states (built beforehand, as at ingest), each after one question asked alone (a single user's first
-token), with the server's peak memory; written to bench/results/load_compare.json.
+prompt, then the same burst against one-at-a-time serving (``llm.parallel = 1``, full prompts: the
+default), batched serving with full prompts and batched serving with saved passage states (built
+beforehand, as at ingest), each after one question asked alone (a single user's first token), with
+the server's peak memory; written to bench/results/load_compare.json.
 """
 
 from __future__ import annotations
