@@ -61,6 +61,13 @@ def contains_phrase(text: str, phrase: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(fold(phrase).strip())}(?!\w)", fold(text)) is not None
 
 
+def without_echo(answer: str, question: str) -> str:
+    """``answer`` without the question written out in it ("La photo ... ou par une agence russe ? [1]" repeats
+    both options of an either/or question and chooses none); compared as ``contains_phrase`` does."""
+    words = re.findall(r"\w+", fold(question))
+    return re.sub(r"\W+".join(words), " ", fold(answer)) if words else answer
+
+
 def must_include_ok(answer: str, groups: Sequence[Sequence[str]]) -> bool:
     """Must-include: every group has at least one alternative found in the answer as whole words,
     compared case- and accent-insensitively (both sides lower-cased, accents stripped)."""

@@ -19,8 +19,8 @@ import zlib
 from dataclasses import dataclass
 from statistics import fmean
 
-from rag.eval import metrics as m
 from rag.eval.dataset import EvalItem
+from rag.eval.runner import right_answer
 from rag.eval.systems import replayed_answer
 from rag.settings import Settings
 
@@ -57,8 +57,7 @@ def judge_all(services, items: list[EvalItem], rows: dict[str, dict], off: froze
     out = {}
     for item in items:
         answer = replayed_answer(services, item, rows[item.id], off)
-        right = (not answer.abstained and m.must_include_ok(answer.text, item.must_include)
-                 and m.must_not_include_ok(answer.text, item.must_not_include)) if item.answerable else answer.abstained
+        right = right_answer(item, answer.text, answer.abstained)
         out[item.id] = Judged(not answer.abstained, answer.verdict == "verified", bool(right), item.answerable)
     return out
 

@@ -52,9 +52,11 @@ def retrieval_metrics(item: EvalItem, ranking: list[str]) -> dict:
 
 def right_answer(item: EvalItem, text: str, abstained: bool | None) -> bool:
     """Right: an answerable question answered with every must-include group and no must-not phrase;
-    an unanswerable one abstained on (a system that cannot abstain is never right there)."""
+    an unanswerable one abstained on (a system that cannot abstain is never right there). The question
+    echoed in the text answers nothing: an either/or question holds both options."""
     if not item.answerable:
         return bool(abstained)
+    text = m.without_echo(text, item.question)
     return not abstained and m.must_include_ok(text, item.must_include) and m.must_not_include_ok(text, item.must_not_include)
 
 

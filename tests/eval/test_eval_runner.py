@@ -201,3 +201,16 @@ def test_the_answer_metrics_count_right_answers_shown_lost_and_verified():
     assert (marked["unanswerable_handled"], marked["wrong_verified"], marked["precision"]) == (1.0, 0.0, 0.0)
     naive = metrics(asked, "Dans l'Extrême-Orient.", "", abstained=None)
     assert naive["right_shown"] == 1.0 and naive["verified"] is None and naive["unanswerable_handled"] is None
+
+
+def test_a_text_that_echoes_an_either_or_question_is_not_a_right_answer():
+    """u018: the model wrote the question back with a marker; both options were in it, the must-include one too."""
+    from rag.eval.dataset import EvalItem
+    from rag.eval.runner import right_answer
+
+    question = "La photo a-t-elle été fournie par le gouvernement nord-coréen ou par une agence russe ?"
+    item = EvalItem("u018", question, "fr", True, [A0], "", [["gouvernement nord-coréen", "KCNA"]], "either_or")
+    assert not right_answer(item, "La photo a-t-elle été fournie par le gouvernement nord-coréen ou par une agence russe ? [1]", False)
+    assert not right_answer(item, "La photo a-t-elle ete fournie par le gouvernement nord-coreen, ou par une agence russe", False)
+    assert right_answer(item, "Par le gouvernement nord-coréen [1].", False)
+    assert right_answer(item, f"{question} Par le gouvernement nord-coréen (KCNA) [1].", False)
