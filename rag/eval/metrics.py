@@ -65,7 +65,8 @@ def without_echo(answer: str, question: str) -> str:
     """``answer`` without the question written out in it ("La photo ... ou par une agence russe ? [1]" repeats
     both options of an either/or question and chooses none); compared as ``contains_phrase`` does."""
     words = re.findall(r"\w+", fold(question))
-    return re.sub(r"\W+".join(words), " ", fold(answer)) if words else answer
+    pattern = r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)"
+    return re.sub(pattern, " ", fold(answer)) if words else answer
 
 
 def must_include_ok(answer: str, groups: Sequence[Sequence[str]]) -> bool:
