@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# llama.cpp is built from source (sdist only); skipping the LLaVA tools halves the build.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# llama.cpp is built from source (sdist only) for this CPU; skipping the LLaVA tools halves the build. Its AMX
+# kernels are left out: where the CPU has AMX but the kernel or sandbox does not hand out its tile state, the first
+# matrix product crashes the process (seen on this project's machines; docs/install.md).
+AMX_OFF := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$(AMX_OFF)' -DCMAKE_CXX_FLAGS='$(AMX_OFF)'
 
 # Every package at the version and file hash of requirements.lock (docs/install.md); `make lock` refreshes it.
 LOCK := requirements.lock
