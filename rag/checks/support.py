@@ -35,13 +35,17 @@ def coverage(g: Grounding, cfg: AnswerSettings) -> str | None:
     return None if g.coverage >= cfg.min_claim_coverage else f"the passages hold {g.coverage:.0%} of it"
 
 
+def negates(text: str, about: set[str] | frozenset[str], match: Matcher) -> bool:
+    """Whether ``text`` negates one of the words ``about`` ("Moscou n'a précisé ni la date" negates 'précisé'): the one
+    test of negation, for a sentence against its window and for a yes/no question against its deciding sentence."""
+    return any(match.found(w, about) for w in negated_words(text))
+
+
 def polarity(g: Grounding, cfg: AnswerSettings) -> str | None:
     """'Le Kremlin a confirmé la date' over 'Moscou n'a précisé ni la date': a negation on one side only."""
     match = Matcher(cognates=g.cross_lingual)
     shared = {w for w in content_words(g.claim) if match.found(w, g.window.words)}
-    claim_negates = any(match.found(w, shared) for w in negated_words(g.claim))
-    window_negates = any(match.found(w, shared) for w in negated_words(g.window.text))
-    return "the passage states the opposite" if claim_negates != window_negates else None
+    return "the passage states the opposite" if negates(g.claim, shared, match) != negates(g.window.text, shared, match) else None
 
 
 _TOKEN = re.compile(r"[\w’'-]+")

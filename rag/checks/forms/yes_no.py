@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from rag.checks.facts import QuestionFacts
 from rag.checks.grounding import Grounder, Matcher, Window
-from rag.text import content_words, negated_words
+from rag.checks.support import negates
+from rag.text import content_words
 from rag.types import Claim, Span
 
 # The share of the question's words a passage sentence must hold to decide it, when no sentence of the answer is
@@ -37,9 +38,7 @@ def quote(window: Window, note: str) -> Claim:
 def window_polarity(question: str, window_text: str) -> bool:
     """Yes (True) unless the window negates what the question asks and the question does not, or the other way."""
     match, asked = Matcher(), content_words(question)
-    question_negates = any(match.found(w, asked) for w in negated_words(question))
-    window_negates = any(match.found(w, asked) for w in negated_words(window_text))
-    return window_negates == question_negates
+    return negates(window_text, asked, match) == negates(question, asked, match)
 
 
 def deciding_window(facts: QuestionFacts, grounder: Grounder, claims: list[Claim]) -> tuple[Window | None, bool]:
